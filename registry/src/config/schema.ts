@@ -1,0 +1,57 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const listenSchema = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'HOST:PORT, e.g. 0.0.0.0:5000 or 127.0.0.1:0');
+
+export const configSchema = z
+  .object({
+    listen: listenSchema.default('0.0.0.0:5000'),
+    data: z.string().min(1).default(defaultDataDir()),
+    /** Public base URL clients use (token realm, Location headers). Derived from the request when absent. */
+    externalUrl: z.string().url().optional(),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        requests: z.boolean().default(true),
+      })
+      .strict()
+      .default({ level: 'info', requests: true }),
+    auth: z
+      .object({
+        service: z.string().min(1).default('berth'),
+        tokenTtlSeconds: z.number().int().min(30).max(86_400).default(300),
+      })
+      .strict()
+      .default({ service: 'berth', tokenTtlSeconds: 300 }),
+    gc: z
+      .object({
+        /** cron expression; empty string disables scheduled GC */
+        schedule: z.string().default('30 3 * * *'),
+        /** unreferenced content younger than this is kept (a push may still be linking it) */
+        graceMinutes: z.number().int().min(0).default(24 * 60),
+        /** upload sessions idle longer than this are removed */
+        uploadMaxAgeMinutes: z.number().int().min(1).default(24 * 60),
+      })
+      .strict()
+      .default({ schedule: '30 3 * * *', graceMinutes: 24 * 60, uploadMaxAgeMinutes: 24 * 60 }),
+    storage: z
+      .object({
+        manifestCacheMiB: z.number().int().min(0).max(4096).default(32),
+      })
+      .strict()
+      .default({ manifestCacheMiB: 32 }),
+  })
+  .strict();
+
+export type BerthConfig = z.infer<typeof configSchema>;
+export type BerthConfigInput = z.input<typeof configSchema>;
+
+/** `$BERTH_DATA`, else `$XDG_DATA_HOME/berth`, else `~/.local/share/berth`; `/var/lib/berth` for root. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_DATA_HOME) return path.join(env.XDG_DATA_HOME, 'berth');
+  if (process.getuid?.() === 0) return '/var/lib/berth';
+  return path.join(os.homedir(), '.local', 'share', 'berth');
+}

@@ -1,0 +1,24 @@
+import type { AuditTable } from '../meta/audit.js';
+import type { EventBus } from './event-bus.js';
+
+/** Writes content-changing events to the audit table. Pulls are not audited row by row (see PullRecorder). */
+export function recordAudit(events: EventBus, audit: AuditTable): () => void {
+  const offs = [
+    events.on('manifest.pushed', (e) =>
+      audit.add({ at: Date.now(), type: 'manifest.pushed', actor: e.actor ?? null, repository: e.repository, reference: e.tag ?? e.digest, detail: { digest: e.digest, mediaType: e.mediaType, size: e.size } }),
+    ),
+    events.on('manifest.deleted', (e) =>
+      audit.add({ at: Date.now(), type: 'manifest.deleted', actor: e.actor ?? null, repository: e.repository, reference: e.digest, detail: undefined }),
+    ),
+    events.on('tag.deleted', (e) =>
+      audit.add({ at: Date.now(), type: 'tag.deleted', actor: e.actor ?? null, repository: e.repository, reference: e.tag, detail: { digest: e.digest } }),
+    ),
+    events.on('blob.deleted', (e) =>
+      audit.add({ at: Date.now(), type: 'blob.deleted', actor: e.actor ?? null, repository: e.repository, reference: e.digest, detail: undefined }),
+    ),
+    events.on('gc.finished', (e) =>
+      audit.add({ at: Date.now(), type: 'gc.finished', actor: null, repository: null, reference: null, detail: e }),
+    ),
+  ];
+  return () => offs.forEach((off) => off());
+}

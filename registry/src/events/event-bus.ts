@@ -1,0 +1,65 @@
+import { EventEmitter } from 'node:events';
+
+/** Everything that happens to content, for audit, metrics, triggers (replication on push, scan on push) and the GUI. */
+export interface BerthEvents {
+  'blob.pushed': { repository: string; digest: string; size: number; actor: string | undefined; mounted: boolean };
+  'blob.deleted': { repository: string; digest: string; actor: string | undefined };
+  'manifest.pushed': {
+    repository: string;
+    digest: string;
+    tag: string | undefined;
+    mediaType: string;
+    size: number;
+    subject: string | undefined;
+    actor: string | undefined;
+  };
+  'manifest.pulled': { repository: string; digest: string; reference: string; actor: string | undefined };
+  'manifest.deleted': { repository: string; digest: string; actor: string | undefined };
+  'tag.deleted': { repository: string; tag: string; digest: string; actor: string | undefined };
+  'gc.finished': { dryRun: boolean; blobsRemoved: number; bytesFreed: number; uploadsRemoved: number; linksRemoved: number; durationMs: number };
+}
+
+export type EventName = keyof BerthEvents;
+
+/** A typed wrapper over EventEmitter; listeners' errors never reach the emitter (content paths must not fail). */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private readonly onError: (e: unknown, name: string) => void;
+
+  constructor(onError: (e: unknown, name: string) => void = () => undefined) {
+    this.emitter.setMaxListeners(100);
+    this.onError = onError;
+  }
+
+  on<K extends EventName>(name: K, listener: (payload: BerthEvents[K]) => void): () => void {
+    const wrapped = (p: BerthEvents[K]): void => {
+      try {
+        listener(p);
+      } catch (e) {
+        this.onError(e, name);
+      }
+    };
+    this.emitter.on(name, wrapped);
+    return () => this.emitter.off(name, wrapped);
+  }
+
+  /** Every event, with its name (audit log, server-sent events). */
+  onAny(listener: <K extends EventName>(name: K, payload: BerthEvents[K]) => void): () => void {
+    const offs = (Object.keys(eventNames) as EventName[]).map((n) => this.on(n, (p) => listener(n, p)));
+    return () => offs.forEach((off) => off());
+  }
+
+  emit<K extends EventName>(name: K, payload: BerthEvents[K]): void {
+    this.emitter.emit(name, payload);
+  }
+}
+
+const eventNames: Record<EventName, true> = {
+  'blob.pushed': true,
+  'blob.deleted': true,
+  'manifest.pushed': true,
+  'manifest.pulled': true,
+  'manifest.deleted': true,
+  'tag.deleted': true,
+  'gc.finished': true,
+};

@@ -1,0 +1,101 @@
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from '../registry/index.js';
+import type { AuthDeps } from './authn.js';
+import type { BerthState, Ctx } from './state.js';
+import { renderError } from './errors.js';
+import { Metrics } from './metrics.js';
+import { v2Middleware } from './v2/routes.js';
+import { tokenEndpoint } from './token-endpoint.js';
+import { RegistryError } from '../oci/errors.js';
+
+export interface AppDeps {
+  registry: Registry;
+  auth: AuthDeps;
+  metrics: Metrics;
+  log: Logger;
+  logRequests: boolean;
+  /** Readiness: false while starting or shutting down. */
+  ready: () => boolean;
+  /** Further middleware (admin API, UI) mounted after the registry routes. */
+  extra?: Koa.Middleware<BerthState>[];
+}
+
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(deps: AppDeps): Koa<BerthState> {
+  const app = new Koa<BerthState>();
+  app.silent = true;
+
+  app.use(async (ctx: Ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = requestIdPattern.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.route = '';
+    ctx.state.auth = undefined;
+    ctx.state.log = deps.log.child({ reqId: requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    if (deps.logRequests) {
+      ctx.res.once('close', () => {
+        ctx.state.log.info(
+          {
+            method: ctx.method,
+            url: ctx.url,
+            status: ctx.status,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+            user: ctx.state.auth?.principal.username,
+            remote: ctx.ip,
+          },
+          'request',
+        );
+      });
+    }
+    await next();
+  });
+  app.use(deps.metrics.middleware());
+  app.use(async (ctx: Ctx, next) => {
+    try {
+      await next();
+    } catch (e) {
+      renderError(ctx, e);
+    }
+  });
+
+  app.use(async (ctx: Ctx, next) => {
+    switch (ctx.path) {
+      case '/healthz':
+        ctx.state.route = 'healthz';
+        ctx.body = { status: 'ok' };
+        return;
+      case '/readyz':
+        ctx.state.route = 'readyz';
+        ctx.status = deps.ready() ? 200 : 503;
+        ctx.body = { status: deps.ready() ? 'ready' : 'not ready' };
+        return;
+      case '/metrics':
+        ctx.state.route = 'metrics';
+        ctx.set('Content-Type', deps.metrics.registry.contentType);
+        ctx.body = await deps.metrics.registry.metrics();
+        return;
+      case '/auth/token':
+        ctx.state.route = 'token';
+        if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new RegistryError('UNSUPPORTED', 'use GET or POST');
+        await tokenEndpoint(ctx, deps.auth);
+        return;
+      default:
+        await next();
+    }
+  });
+  app.use(v2Middleware({ registry: deps.registry, auth: deps.auth, metrics: deps.metrics }));
+  for (const m of deps.extra ?? []) app.use(m);
+  app.use(async (ctx: Ctx) => {
+    if (ctx.body === undefined && ctx.status === 404) {
+      ctx.state.route = ctx.state.route || 'not_found';
+      ctx.status = 404;
+      ctx.body = { errors: [{ code: 'NOT_FOUND', message: `no route for ${ctx.method} ${ctx.path}`, detail: null }] };
+    }
+  });
+  return app;
+}

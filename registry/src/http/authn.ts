@@ -1,0 +1,91 @@
+import { RegistryError } from '../oci/errors.js';
+import { anonymousPrincipal, formatScope, type AccessPolicy, type AccessScope, type Action, type Principal } from '../auth/access.js';
+import { tokenAllows, type TokenService } from '../auth/tokens.js';
+import type { UserService } from '../auth/user-service.js';
+import type { AuthResult, Ctx } from './state.js';
+
+export interface AuthDeps {
+  users: UserService;
+  tokens: TokenService;
+  policy: AccessPolicy;
+  /** Public base URL, or undefined to derive it from the request. */
+  externalUrl: string | undefined;
+}
+
+/** Parses `Authorization: Basic …` into its parts, or undefined. */
+export function parseBasic(header: string | undefined): { username: string; password: string } | undefined {
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0) return undefined;
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+
+export function baseUrl(ctx: Ctx, externalUrl: string | undefined): string {
+  return externalUrl ? externalUrl.replace(/\/+$/, '') : `${ctx.protocol}://${ctx.host}`;
+}
+
+/**
+ * Who is asking on /v2: a bearer token we issued, Basic credentials (scripts, CI), or nobody.
+ * Bad credentials are an error straight away; missing ones are anonymous.
+ */
+export async function authenticate(ctx: Ctx, deps: AuthDeps): Promise<AuthResult> {
+  if (ctx.state.auth) return ctx.state.auth;
+  const header = ctx.get('authorization');
+  let result: AuthResult;
+  if (/^bearer /i.test(header)) {
+    const claims = await deps.tokens.verify(header.slice(7).trim());
+    if (!claims) throw challenge(ctx, deps, undefined, 'invalid_token', 'the bearer token is invalid or expired');
+    const principal: Principal = claims.sub ? (deps.users.principalOf(claims.sub) ?? anonymousPrincipal) : anonymousPrincipal;
+    result = { kind: 'token', principal, claims };
+  } else if (/^basic /i.test(header)) {
+    const creds = parseBasic(header);
+    const principal = creds && (await deps.users.authenticate(creds.username, creds.password));
+    if (!principal) throw challenge(ctx, deps, undefined, undefined, 'invalid username or password');
+    result = { kind: 'basic', principal };
+  } else {
+    result = { kind: 'anonymous', principal: anonymousPrincipal };
+  }
+  ctx.state.auth = result;
+  return result;
+}
+
+/** Throws UNAUTHORIZED (with a challenge naming the scope) or DENIED unless the request may do `action`. */
+export async function authorize(ctx: Ctx, deps: AuthDeps, type: AccessScope['type'], name: string, action: Action): Promise<void> {
+  const auth = await authenticate(ctx, deps);
+  const scope: AccessScope = { type, name, actions: type === 'registry' ? ['*'] : scopeActions(action) };
+  if (auth.kind === 'token') {
+    if (tokenAllows(auth.claims, type, name, action)) return;
+    throw challenge(ctx, deps, scope, 'insufficient_scope', `token does not grant ${action} on ${name}`);
+  }
+  if (deps.policy.may(auth.principal, type, name, action)) return;
+  if (auth.kind === 'anonymous') throw challenge(ctx, deps, scope, undefined, 'authentication required');
+  throw new RegistryError('DENIED', `${auth.principal.username ?? 'anonymous'} may not ${action} ${name}`);
+}
+
+/** Whether the current request may read another repository (cross-repository mount). */
+export async function mayPull(ctx: Ctx, deps: AuthDeps, repository: string): Promise<boolean> {
+  const auth = await authenticate(ctx, deps);
+  if (auth.kind === 'token') return tokenAllows(auth.claims, 'repository', repository, 'pull');
+  return deps.policy.may(auth.principal, 'repository', repository, 'pull');
+}
+
+/** Synchronous variant for an already authenticated request. */
+export function mayPullSync(ctx: Ctx, deps: AuthDeps, repository: string): boolean {
+  const auth = ctx.state.auth;
+  if (!auth) return false;
+  if (auth.kind === 'token') return tokenAllows(auth.claims, 'repository', repository, 'pull');
+  return deps.policy.may(auth.principal, 'repository', repository, 'pull');
+}
+
+function scopeActions(action: Action): Action[] {
+  // Docker clients ask for pull,push together; the challenge names what a push needs.
+  return action === 'push' ? ['pull', 'push'] : [action];
+}
+
+export function challenge(ctx: Ctx, deps: AuthDeps, scope: AccessScope | undefined, error: string | undefined, message: string): RegistryError {
+  const parts = [`realm="${baseUrl(ctx, deps.externalUrl)}/auth/token"`, `service="${deps.tokens.service}"`];
+  if (scope) parts.push(`scope="${formatScope(scope)}"`);
+  if (error) parts.push(`error="${error}"`);
+  return new RegistryError('UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': `Bearer ${parts.join(',')}` });
+}

@@ -1,0 +1,76 @@
+import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
+import type { Ctx, Middleware } from './state.js';
+
+/** Prometheus metrics of one server instance (own registry, so tests can run many servers in one process). */
+export class Metrics {
+  readonly registry = new PromRegistry();
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly duration: Histogram<'method' | 'route'>;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+  readonly storageBytes: Gauge;
+  readonly storageBlobs: Gauge;
+  readonly repositories: Gauge;
+
+  constructor(storage: () => { bytes: number; blobs: number; repositories: number }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
+    this.requests = new Counter({
+      name: 'berth_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'berth_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+      registers: [this.registry],
+    });
+    this.bytesIn = new Counter({ name: 'berth_http_bytes_received_total', help: 'Bytes received', registers: [this.registry] });
+    this.bytesOut = new Counter({ name: 'berth_http_bytes_sent_total', help: 'Bytes sent', registers: [this.registry] });
+    const read = (): ReturnType<typeof storage> => storage();
+    this.storageBytes = new Gauge({
+      name: 'berth_storage_bytes',
+      help: 'Bytes of committed blobs',
+      registers: [this.registry],
+      collect() {
+        this.set(read().bytes);
+      },
+    });
+    this.storageBlobs = new Gauge({
+      name: 'berth_storage_blobs',
+      help: 'Number of committed blobs',
+      registers: [this.registry],
+      collect() {
+        this.set(read().blobs);
+      },
+    });
+    this.repositories = new Gauge({
+      name: 'berth_repositories',
+      help: 'Repositories holding at least one manifest',
+      registers: [this.registry],
+      collect() {
+        this.set(read().repositories);
+      },
+    });
+  }
+
+  /** Counts every request once it has been answered; bytes from the socket counters (cheap, no stream taps). */
+  middleware(): Middleware {
+    return async (ctx: Ctx, next) => {
+      const started = process.hrtime.bigint();
+      const socket = ctx.req.socket;
+      const readBefore = socket.bytesRead;
+      const writtenBefore = socket.bytesWritten;
+      ctx.res.once('close', () => {
+        const route = ctx.state.route || 'other';
+        this.requests.inc({ method: ctx.method, route, status: String(ctx.status) });
+        this.duration.observe({ method: ctx.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.bytesIn.inc(Math.max(0, socket.bytesRead - readBefore));
+        this.bytesOut.inc(Math.max(0, socket.bytesWritten - writtenBefore));
+      });
+      await next();
+    };
+  }
+}

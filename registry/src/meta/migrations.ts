@@ -1,0 +1,113 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/**
+ * Numbered migrations, each run in a transaction and recorded in PRAGMA user_version. Append only: a released
+ * migration is never edited; fix forward with a new one.
+ */
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'core registry',
+    up(db) {
+      db.exec(`
+        CREATE TABLE projects (
+          name TEXT PRIMARY KEY,
+          public INTEGER NOT NULL DEFAULT 0,
+          kind TEXT NOT NULL DEFAULT 'local',
+          created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE repositories (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          project TEXT NOT NULL REFERENCES projects(name),
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX repositories_project ON repositories(project);
+
+        CREATE TABLE blobs (
+          digest TEXT PRIMARY KEY,
+          size INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- which repository may read which blob (pushed, mounted, or referenced by its manifests)
+        CREATE TABLE repo_blobs (
+          repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+          digest TEXT NOT NULL REFERENCES blobs(digest),
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (repo_id, digest)
+        ) WITHOUT ROWID;
+        CREATE INDEX repo_blobs_digest ON repo_blobs(digest);
+
+        CREATE TABLE manifests (
+          repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+          digest TEXT NOT NULL REFERENCES blobs(digest),
+          media_type TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          artifact_type TEXT,
+          subject TEXT,
+          annotations TEXT,
+          created_at INTEGER NOT NULL,
+          last_pulled_at INTEGER,
+          PRIMARY KEY (repo_id, digest)
+        ) WITHOUT ROWID;
+        CREATE INDEX manifests_subject ON manifests(repo_id, subject) WHERE subject IS NOT NULL;
+        CREATE INDEX manifests_digest ON manifests(digest);
+
+        -- what a manifest points at: blobs (config, layers) and child manifests (index entries)
+        CREATE TABLE manifest_refs (
+          repo_id INTEGER NOT NULL,
+          parent TEXT NOT NULL,
+          child TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('blob', 'manifest')),
+          PRIMARY KEY (repo_id, parent, child),
+          FOREIGN KEY (repo_id, parent) REFERENCES manifests(repo_id, digest) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX manifest_refs_child ON manifest_refs(child);
+
+        CREATE TABLE tags (
+          repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+          name TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (repo_id, name),
+          FOREIGN KEY (repo_id, digest) REFERENCES manifests(repo_id, digest) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX tags_digest ON tags(repo_id, digest);
+
+        CREATE TABLE users (
+          id INTEGER PRIMARY KEY,
+          username TEXT NOT NULL UNIQUE,
+          password_hash TEXT NOT NULL,
+          role TEXT NOT NULL CHECK (role IN ('admin', 'developer', 'guest')),
+          disabled INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE audit (
+          id INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,
+          type TEXT NOT NULL,
+          actor TEXT,
+          repository TEXT,
+          reference TEXT,
+          detail TEXT
+        );
+        CREATE INDEX audit_at ON audit(at);
+
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];

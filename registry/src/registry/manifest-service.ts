@@ -1,0 +1,158 @@
+import { RegistryError } from '../oci/errors.js';
+import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest.js';
+import { assertRepositoryName, assertTag } from '../oci/reference.js';
+import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
+import type { ManifestRow } from '../meta/manifests.js';
+import type { RepositoryRow } from '../meta/repositories.js';
+import type { Actor, RegistryContext } from './context.js';
+
+export interface PutManifestResult {
+  digest: string;
+  subject: string | undefined;
+}
+
+export interface FetchedManifest {
+  row: ManifestRow;
+  bytes: Buffer;
+}
+
+/** Media types of layers that are, by design, not stored in registries (Docker foreign layers). */
+const nonDistributable = /\.(foreign|nondistributable)\./;
+
+/** Hook for policies (immutability, quotas) that must see a manifest before it is committed. */
+export type ManifestGuard = (change: { repository: string; tag: string | undefined; digest: string; existingTagDigest: string | undefined; actor: Actor }) => void;
+
+export class ManifestService {
+  private readonly guards: ManifestGuard[] = [];
+
+  constructor(private readonly ctx: RegistryContext) {}
+
+  addGuard(guard: ManifestGuard): void {
+    this.guards.push(guard);
+  }
+
+  async put(repository: string, reference: string, body: Buffer, contentType: string | undefined, actor: Actor): Promise<PutManifestResult> {
+    assertRepositoryName(repository);
+    const manifest = parseManifest(body, contentType);
+    let digest: string;
+    let tag: string | undefined;
+    if (looksLikeDigest(reference)) {
+      const expected = parseDigest(reference);
+      digest = digestOf(body, expected.algorithm);
+      if (digest !== expected.value) {
+        throw new RegistryError('DIGEST_INVALID', `manifest has digest ${digest}, not ${expected.value}`);
+      }
+    } else {
+      assertTag(reference);
+      tag = reference;
+      digest = digestOf(body);
+    }
+    const parsedDigest = parseDigest(digest);
+    // Bytes first: an orphan file after a crash is harmless (GC takes it); a row without bytes is not.
+    await this.ctx.store.writeSmall(parsedDigest, body);
+
+    const { meta } = this.ctx;
+    this.ctx.tx(repository, () => {
+      const existing = meta.repositories.get(repository);
+      const existingTagDigest = existing && tag ? meta.manifests.tagDigest(existing.id, tag) : undefined;
+      for (const guard of this.guards) guard({ repository, tag, digest, existingTagDigest, actor });
+      const repo = this.ctx.ensureRepository(repository);
+      this.assertReferencesExist(repo, manifest);
+      meta.blobs.addBlob(digest, body.length);
+      meta.manifests.insert({
+        repoId: repo.id,
+        digest,
+        mediaType: manifest.mediaType,
+        size: body.length,
+        artifactType: manifest.artifactType,
+        subject: manifest.subject?.digest,
+        annotations: manifest.annotations,
+        refs: [
+          ...manifest.blobs.filter(isStored).map((d) => ({ child: d.digest, kind: 'blob' as const })),
+          ...manifest.manifests.map((d) => ({ child: d.digest, kind: 'manifest' as const })),
+        ],
+      });
+      if (tag) meta.manifests.tag(repo.id, tag, digest);
+    });
+    this.ctx.manifestCache.set(digest, body);
+    this.ctx.events.emit('manifest.pushed', {
+      repository,
+      digest,
+      tag,
+      mediaType: manifest.mediaType,
+      size: body.length,
+      subject: manifest.subject?.digest,
+      actor: actor.username,
+    });
+    return { digest, subject: manifest.subject?.digest };
+  }
+
+  /** Metadata only (HEAD, authorization decisions). */
+  resolve(repository: string, reference: string): { repo: RepositoryRow; row: ManifestRow } {
+    const repo = this.ctx.repository(repository);
+    let row: ManifestRow | undefined;
+    if (looksLikeDigest(reference)) {
+      row = this.ctx.meta.manifests.get(repo.id, parseDigest(reference).value);
+    } else {
+      assertTag(reference);
+      row = this.ctx.meta.manifests.byTag(repo.id, reference);
+    }
+    if (!row) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${repository}`);
+    return { repo, row };
+  }
+
+  async get(repository: string, reference: string, actor: Actor): Promise<FetchedManifest> {
+    const { repo, row } = this.resolve(repository, reference);
+    let bytes = this.ctx.manifestCache.get(row.digest);
+    if (!bytes) {
+      bytes = await this.ctx.store.readSmall(parseDigest(row.digest));
+      this.ctx.manifestCache.set(row.digest, bytes);
+    }
+    this.recordPull(repo, row, reference, actor);
+    return { row, bytes };
+  }
+
+  recordPull(repo: RepositoryRow, row: ManifestRow, reference: string, actor: Actor): void {
+    this.ctx.pulls.record(repo.id, row.digest);
+    this.ctx.events.emit('manifest.pulled', { repository: repo.name, digest: row.digest, reference, actor: actor.username });
+  }
+
+  /** DELETE by digest removes the manifest (and its tags); DELETE by tag removes only the tag. */
+  delete(repository: string, reference: string, actor: Actor): void {
+    const repo = this.ctx.repository(repository);
+    const { meta } = this.ctx;
+    if (looksLikeDigest(reference)) {
+      const digest = parseDigest(reference).value;
+      if (!meta.manifests.delete(repo.id, digest)) {
+        throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${repository}`);
+      }
+      this.ctx.events.emit('manifest.deleted', { repository, digest, actor: actor.username });
+      return;
+    }
+    assertTag(reference);
+    const digest = meta.manifests.tagDigest(repo.id, reference);
+    if (!digest || !meta.manifests.deleteTag(repo.id, reference)) {
+      throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repository}`);
+    }
+    this.ctx.events.emit('tag.deleted', { repository, tag: reference, digest, actor: actor.username });
+  }
+
+  private assertReferencesExist(repo: RepositoryRow, manifest: ParsedManifest): void {
+    const { meta } = this.ctx;
+    for (const d of manifest.blobs) {
+      if (!isStored(d)) continue;
+      if (meta.blobs.linkedSize(repo.id, d.digest) === undefined) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `blob ${d.digest} is not in ${repo.name}`, { digest: d.digest });
+      }
+    }
+    for (const d of manifest.manifests) {
+      if (!meta.manifests.get(repo.id, d.digest)) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest ${d.digest} is not in ${repo.name}`, { digest: d.digest });
+      }
+    }
+  }
+}
+
+function isStored(d: Descriptor): boolean {
+  return !(d.urls && d.urls.length > 0 && nonDistributable.test(d.mediaType));
+}

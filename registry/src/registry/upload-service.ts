@@ -1,0 +1,107 @@
+import type { Readable } from 'node:stream';
+import { RegistryError } from '../oci/errors.js';
+import { parseDigest, type Digest } from '../oci/digest.js';
+import { assertRepositoryName } from '../oci/reference.js';
+import type { UploadState } from '../store/upload-store.js';
+import { storageError } from '../store/fs-util.js';
+import type { Actor, RegistryContext } from './context.js';
+
+export interface ChunkOptions {
+  /** Content-Range start as the client declared it, if it did. */
+  rangeStart?: number;
+  /** Content-Range end (inclusive) as declared. */
+  rangeEnd?: number;
+  /** Content-Length as declared. */
+  contentLength?: number;
+}
+
+/** Blob upload sessions: start, append chunks, complete with digest verification, cancel. */
+export class UploadService {
+  constructor(private readonly ctx: RegistryContext) {}
+
+  async start(repository: string): Promise<UploadState> {
+    assertRepositoryName(repository);
+    return this.ctx.uploads.create(repository);
+  }
+
+  status(repository: string, id: string): Promise<UploadState> {
+    assertRepositoryName(repository);
+    return this.ctx.uploads.get(repository, id);
+  }
+
+  async append(repository: string, id: string, body: Readable, opts: ChunkOptions): Promise<UploadState> {
+    const upload = await this.status(repository, id);
+    if (opts.rangeStart !== undefined) {
+      if (opts.rangeStart !== upload.offset) {
+        throw new RegistryError('RANGE_INVALID', `chunk starts at ${opts.rangeStart}, the upload has ${upload.offset} bytes`, undefined, {
+          Range: rangeHeader(upload.offset),
+          Location: uploadLocation(repository, id),
+          'Docker-Upload-UUID': id,
+        });
+      }
+      if (opts.rangeEnd !== undefined && opts.contentLength !== undefined && opts.rangeEnd - opts.rangeStart + 1 !== opts.contentLength) {
+        throw new RegistryError('RANGE_INVALID', 'Content-Range does not match Content-Length', undefined, {
+          Range: rangeHeader(upload.offset),
+        });
+      }
+    }
+    const offset = await this.ctx.uploads.append(upload, body, { expectedBytes: opts.contentLength });
+    return { ...upload, offset };
+  }
+
+  /**
+   * Completes an upload: appends the optional last chunk, verifies the digest, commits the blob and links it
+   * into the repository. Nothing is visible before the digest matched and the bytes are on disk.
+   */
+  async complete(repository: string, id: string, digestStr: string, body: Readable | undefined, opts: ChunkOptions, actor: Actor): Promise<Digest> {
+    const digest = parseDigest(digestStr);
+    let upload = await this.status(repository, id);
+    if (body) upload = await this.append(repository, id, body, opts);
+    const sealed = await this.ctx.uploads.seal(upload, digest);
+    this.commit(repository, digest, sealed.path, sealed.size);
+    await this.ctx.uploads.remove(id);
+    this.ctx.events.emit('blob.pushed', { repository, digest: digest.value, size: sealed.size, actor: actor.username, mounted: false });
+    return digest;
+  }
+
+  /** Single-request push (POST ?digest=). */
+  async monolithic(repository: string, digestStr: string, body: Readable, opts: ChunkOptions, actor: Actor): Promise<Digest> {
+    parseDigest(digestStr);
+    const upload = await this.start(repository);
+    try {
+      return await this.complete(repository, upload.id, digestStr, body, opts, actor);
+    } catch (e) {
+      await this.ctx.uploads.remove(upload.id);
+      throw e;
+    }
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.status(repository, id);
+    await this.ctx.uploads.remove(id);
+  }
+
+  /** Synchronous from file rename to row: GC (also synchronous per blob) can never interleave. */
+  private commit(repository: string, digest: Digest, file: string, size: number): void {
+    const { meta, store } = this.ctx;
+    try {
+      if (meta.blobs.size(digest.value) === undefined || !store.existsSync(digest)) store.commitFileSync(file, digest);
+      this.ctx.tx(repository, () => {
+        const repo = this.ctx.ensureRepository(repository);
+        meta.blobs.addBlob(digest.value, size);
+        meta.blobs.link(repo.id, digest.value);
+      });
+    } catch (e) {
+      throw storageError(e);
+    }
+  }
+}
+
+export function uploadLocation(repository: string, id: string): string {
+  return `/v2/${repository}/blobs/uploads/${id}`;
+}
+
+/** The Range header of an upload's progress: inclusive end, and `0-0` for an empty upload as Distribution does. */
+export function rangeHeader(offset: number): string {
+  return `0-${Math.max(0, offset - 1)}`;
+}

@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { randomUUID, type Hash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RegistryError } from '../oci/errors.js';
+import { newHasher, type Digest } from '../oci/digest.js';
+import { StoragePaths } from './paths.js';
+import { storageError } from './fs-util.js';
+
+export interface UploadInfo {
+  id: string;
+  repository: string;
+  startedAt: number;
+}
+
+export interface UploadState extends UploadInfo {
+  /** bytes received so far */
+  offset: number;
+}
+
+/**
+ * Upload sessions on disk. State is the data file itself (its size is the offset) plus a small info file,
+ * so sessions survive a restart. A running sha256 is kept in memory while chunks arrive in order; after a
+ * restart, a failed chunk or for another algorithm, the file is hashed again at the end.
+ */
+export class UploadStore {
+  private readonly hashers = new Map<string, { hash: Hash; offset: number }>();
+  private readonly busy = new Set<string>();
+  private static readonly idPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+  constructor(private readonly paths: StoragePaths) {
+    fs.mkdirSync(paths.uploadsRoot, { recursive: true });
+  }
+
+  async create(repository: string): Promise<UploadState> {
+    const id = randomUUID();
+    const info: UploadInfo = { id, repository, startedAt: Date.now() };
+    try {
+      await fsp.mkdir(this.paths.uploadDir(id));
+      await fsp.writeFile(this.paths.uploadData(id), '');
+      await fsp.writeFile(this.paths.uploadInfo(id), JSON.stringify(info));
+    } catch (e) {
+      await fsp.rm(this.paths.uploadDir(id), { recursive: true, force: true });
+      throw storageError(e);
+    }
+    this.hashers.set(id, { hash: newHasher('sha256'), offset: 0 });
+    return { ...info, offset: 0 };
+  }
+
+  /** The session, checked to belong to this repository. Unknown or foreign ids are BLOB_UPLOAD_UNKNOWN. */
+  async get(repository: string, id: string): Promise<UploadState> {
+    if (!UploadStore.idPattern.test(id)) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
+    let info: UploadInfo;
+    let size: number;
+    try {
+      info = JSON.parse(await fsp.readFile(this.paths.uploadInfo(id), 'utf8')) as UploadInfo;
+      size = (await fsp.stat(this.paths.uploadData(id))).size;
+    } catch {
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
+    }
+    if (info.repository !== repository) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
+    return { ...info, offset: size };
+  }
+
+  /**
+   * Appends a chunk at `expectedOffset` (the current size). On any failure the data file is cut back to where
+   * it was, so a client may retry the chunk.
+   */
+  async append(upload: UploadState, body: Readable, opts: { expectedBytes?: number } = {}): Promise<number> {
+    const { id } = upload;
+    if (this.busy.has(id)) {
+      throw new RegistryError('RANGE_INVALID', 'another chunk for this upload is still being written');
+    }
+    this.busy.add(id);
+    const start = upload.offset;
+    const running = this.hashers.get(id);
+    const hash = running && running.offset === start ? running.hash : undefined;
+    let written = 0;
+    const expected = opts.expectedBytes;
+    const max = expected ?? Number.POSITIVE_INFINITY;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        written += chunk.length;
+        if (written > max) {
+          cb(new RegistryError('SIZE_INVALID', 'chunk is larger than its declared length'));
+          return;
+        }
+        hash?.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, fs.createWriteStream(this.paths.uploadData(id), { flags: 'a', highWaterMark: 1 << 20 }));
+      if (expected !== undefined && written !== expected) {
+        throw new RegistryError('SIZE_INVALID', `received ${written} bytes, Content-Length said ${expected}`);
+      }
+      if (hash) this.hashers.set(id, { hash, offset: start + written });
+      return start + written;
+    } catch (e) {
+      this.hashers.delete(id);
+      await fsp.truncate(this.paths.uploadData(id), start).catch(() => undefined);
+      throw storageError(e);
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /**
+   * Verifies the received bytes against `digest` and fsyncs them. Returns the path of the data file, ready
+   * for BlobStore.commitFileSync, and its size. Throws DIGEST_INVALID when the bytes do not match.
+   */
+  async seal(upload: UploadState, digest: Digest): Promise<{ path: string; size: number }> {
+    const file = this.paths.uploadData(upload.id);
+    let actual: string;
+    const running = this.hashers.get(upload.id);
+    if (digest.algorithm === 'sha256' && running && running.offset === upload.offset) {
+      actual = running.hash.copy().digest('hex');
+    } else {
+      const h = newHasher(digest.algorithm);
+      await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), async (src: AsyncIterable<Buffer>) => {
+        for await (const chunk of src) h.update(chunk);
+      });
+      actual = h.digest('hex');
+    }
+    if (actual !== digest.hex) {
+      throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${digest.algorithm}:${actual}, not ${digest.value}`);
+    }
+    const fh = await fsp.open(file, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return { path: file, size: upload.offset };
+  }
+
+  async remove(id: string): Promise<void> {
+    this.hashers.delete(id);
+    await fsp.rm(this.paths.uploadDir(id), { recursive: true, force: true });
+  }
+
+  /** Sessions not touched for longer than `maxAgeMs`, for the garbage collector. */
+  async stale(maxAgeMs: number, now = Date.now()): Promise<string[]> {
+    const out: string[] = [];
+    let ids: string[];
+    try {
+      ids = await fsp.readdir(this.paths.uploadsRoot);
+    } catch {
+      return out;
+    }
+    for (const id of ids) {
+      if (this.busy.has(id)) continue;
+      try {
+        const st = await fsp.stat(this.paths.uploadData(id));
+        if (now - st.mtimeMs > maxAgeMs) out.push(id);
+      } catch {
+        // info without data (crash during create): stale by definition once old enough
+        const st = await fsp.stat(this.paths.uploadDir(id)).catch(() => undefined);
+        if (!st || now - st.mtimeMs > maxAgeMs) out.push(id);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitForHttp } from './processes.js';
+import { tempDir } from './test-registry.js';
+
+export interface DistributionRegistry {
+  url: string;
+  host: string;
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  /** everything the registry logged (its access log included) */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's CNCF Distribution (`docker-registry`, 2.8) on a random 127.0.0.1 port with filesystem storage in
+ * a temp dir: the real headquarters/upstream registry for tests. `proxyRemoteUrl` turns it into
+ * Distribution's own pull-through cache.
+ */
+export async function startDistribution(opts: { port?: number; dir?: string; proxyRemoteUrl?: string } = {}): Promise<DistributionRegistry> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir('distribution-');
+  const storage = path.join(dir, 'storage');
+  fs.mkdirSync(storage, { recursive: true });
+  const config = [
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    '  accesslog:',
+    '    disabled: false',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${storage}`,
+    '  delete:',
+    '    enabled: true',
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '  headers:',
+    '    X-Content-Type-Options: [nosniff]',
+    ...(opts.proxyRemoteUrl ? ['proxy:', `  remoteurl: ${opts.proxyRemoteUrl}`] : []),
+    '',
+  ].join('\n');
+  const configPath = path.join(dir, 'config.yml');
+  fs.writeFileSync(configPath, config);
+  const proc = spawn('/usr/bin/docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/v2/`, 15_000, proc);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    url,
+    host: `127.0.0.1:${port}`,
+    port,
+    dir,
+    proc,
+    logs: () => out,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
