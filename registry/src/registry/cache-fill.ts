@@ -1,0 +1,52 @@
+import { parseDigest, type Digest } from '../oci/digest.js';
+import { storageError } from '../store/fs-util.js';
+import type { Actor, RegistryContext } from './context.js';
+import type { ManifestService } from './manifest-service.js';
+
+/**
+ * Content that arrives from a remote registry rather than from a client push (proxy cache fills): the same
+ * commit rules as a push (bytes verified and fsynced before the row; synchronous from rename to row so GC
+ * cannot interleave), without the push-only checks and events.
+ */
+export class CacheFillService {
+  constructor(
+    private readonly ctx: RegistryContext,
+    private readonly manifests: ManifestService,
+  ) {}
+
+  /** Moves a verified, fsynced file into place and links the blob into the repository. */
+  commitBlob(repository: string, digest: Digest, file: string, size: number): void {
+    const { meta, store } = this.ctx;
+    try {
+      if (meta.blobs.size(digest.value) === undefined || !store.existsSync(digest)) store.commitFileSync(file, digest);
+      this.ctx.tx(repository, () => {
+        const repo = this.ctx.ensureRepository(repository);
+        meta.blobs.addBlob(digest.value, size);
+        meta.blobs.link(repo.id, digest.value);
+      });
+    } catch (e) {
+      throw storageError(e);
+    }
+  }
+
+  /**
+   * Links a blob that is already committed (cached for another repository) when a cached manifest of this
+   * repository references it: no need to fetch the same bytes again. Returns the size, or undefined.
+   */
+  linkCached(repository: string, digestStr: string): number | undefined {
+    const { meta, store } = this.ctx;
+    const repo = meta.repositories.get(repository);
+    const digest = parseDigest(digestStr);
+    if (!repo || !meta.proxyCache.referencesBlob(repo.id, digest.value)) return undefined;
+    const size = meta.blobs.size(digest.value);
+    if (size === undefined || !store.existsSync(digest)) return undefined;
+    this.ctx.tx(repository, () => meta.blobs.link(repo.id, digest.value));
+    return size;
+  }
+
+  /** Stores an upstream manifest (already digest-verified) under its digest and, when given, a tag. */
+  async putManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, actor: Actor): Promise<string> {
+    const r = await this.manifests.put(repository, reference, bytes, mediaType, actor, { cacheFill: true });
+    return r.digest;
+  }
+}
