@@ -1,0 +1,113 @@
+import type { Readable } from 'node:stream';
+import { RegistryError, isRegistryError } from '../oci/errors.js';
+import { parseDigest } from '../oci/digest.js';
+import { projectOf } from '../oci/reference.js';
+import type { Registry, Actor } from '../registry/index.js';
+import type { ReplicationTable } from '../meta/replication.js';
+import type { ReferrerDescriptor } from '../upstream/client.js';
+import type { BlobWrite, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
+import { throttled, type TokenBucket } from './throttle.js';
+
+/**
+ * This Berth in either role. Writes go through the Registry service (uploads, manifests), so events, guards
+ * and audit apply as for any push; the actor is `replication:<rule>`. Reads do not count as pulls.
+ */
+export class LocalSide implements SourceSide, DestinationSide {
+  readonly label = 'berth';
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly table: ReplicationTable,
+    private readonly actor: Actor,
+    private readonly bucket: TokenBucket | undefined,
+  ) {}
+
+  async catalog(): Promise<string[]> {
+    return this.registry.content.catalog(undefined, undefined).items;
+  }
+
+  async tags(repository: string): Promise<string[] | undefined> {
+    if (!this.registry.ctx.meta.repositories.get(repository)) return undefined;
+    return this.registry.content.tags(repository, undefined, undefined).items;
+  }
+
+  async head(repository: string, reference: string): Promise<ManifestRef | undefined> {
+    try {
+      const { row } = this.registry.manifests.resolve(repository, reference);
+      return { digest: row.digest, mediaType: row.mediaType };
+    } catch (e) {
+      if (isRegistryError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return undefined;
+      throw e;
+    }
+  }
+
+  async manifest(repository: string, digest: string): Promise<ManifestBytes> {
+    const { row } = this.registry.manifests.resolve(repository, digest);
+    const bytes = await this.registry.ctx.store.readSmall(parseDigest(row.digest));
+    return { digest: row.digest, mediaType: row.mediaType, bytes };
+  }
+
+  async openBlob(repository: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
+    return this.registry.blobs.open(this.registry.blobs.stat(repository, digest), range);
+  }
+
+  async referrers(repository: string, digest: string): Promise<ReferrerDescriptor[]> {
+    return this.registry.content.referrers(repository, digest, undefined).manifests;
+  }
+
+  async tagTimes(repository: string): Promise<Map<string, number>> {
+    return this.table.tagTimes(repository);
+  }
+
+  // ---- destination ----
+
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    try {
+      this.registry.blobs.stat(repository, digest);
+      return true;
+    } catch (e) {
+      if (isRegistryError(e) && e.code === 'BLOB_UNKNOWN') return false;
+      throw e;
+    }
+  }
+
+  /** Any repository of this Berth that holds the blob will do: content is content. */
+  async mountBlob(repository: string, digest: string): Promise<boolean> {
+    this.assertWritable(repository);
+    return this.registry.blobs.mount(repository, digest, undefined, this.actor, () => true);
+  }
+
+  async writeBlob(w: BlobWrite): Promise<{ resumedFrom: number }> {
+    this.assertWritable(w.repository);
+    const upload = await this.registry.uploads.start(w.repository);
+    try {
+      const src = await w.open(0);
+      const body = throttled(this.bucket, w.onBytes);
+      src.on('error', (e) => body.destroy(e));
+      src.pipe(body);
+      await this.registry.uploads.complete(w.repository, upload.id, w.digest, body, { contentLength: w.size }, this.actor);
+      return { resumedFrom: 0 };
+    } catch (e) {
+      await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async putManifest(repository: string, reference: string, m: ManifestBytes): Promise<void> {
+    this.assertWritable(repository);
+    await this.registry.manifests.put(repository, reference, m.bytes, m.mediaType, this.actor);
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<void> {
+    this.registry.manifests.delete(repository, tag, this.actor);
+  }
+
+  /** Berth answers the referrers API itself. */
+  async indexReferrers(): Promise<void> {}
+
+  private assertWritable(repository: string): void {
+    if (this.registry.ctx.meta.repositories.project(projectOf(repository))?.kind === 'proxy') {
+      throw new RegistryError('DENIED', `${repository} is in a proxy project; replicate into a local project`);
+    }
+  }
+}

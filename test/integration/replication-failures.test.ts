@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import bcrypt from 'bcryptjs';
+import { startDistribution } from '../helpers/docker-registry.js';
+import { tempDir } from '../helpers/test-registry.js';
+import { cliPath } from '../helpers/processes.js';
+import { makeImage, type Image } from '../helpers/oci-image.js';
+import { seedImage, digestOf, replicationCore, startTestProxy, writeConfig, type ProxyDecision } from '../helpers/replication.js';
+import { EncryptedFileSecretStore } from '../../registry/src/secrets/index.js';
+import { ReplicationService } from '../../registry/src/replication/index.js';
+import type { Core } from '../../registry/src/core.js';
+
+/* Replication when the link misbehaves: a remote that stops mid-transfer, one that answers 429, credentials. */
+
+function cleanup(core: Core): void {
+  core.close();
+  fs.rmSync(core.config.data, { recursive: true, force: true });
+}
+
+async function pushLocal(core: Core, repo: string, tag: string, img: Image): Promise<void> {
+  for (const b of [img.config, ...img.layers]) await core.registry.uploads.monolithic(repo, b.digest, Readable.from([b.bytes]), {}, { username: 'dev' });
+  await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
+}
+
+test('a push interrupted by stopping the remote resumes the blob at the chunk it reached', async (t) => {
+  const secret = randomBytes(16).toString('hex');
+  let site = await startDistribution({ secret });
+  const { port, dir } = site;
+  const MiB = 1024 * 1024;
+  let patches = 0;
+  let stopped = false;
+  // Behind a buffering proxy (as nginx in front of Harbor): the registry is stopped while the 3rd chunk is on its way.
+  const proxy = await startTestProxy(site.url, async (r): Promise<ProxyDecision> => {
+    if (r.method === 'PATCH' && ++patches === 3 && !stopped) {
+      stopped = true;
+      await site.stop();
+    }
+    return 'forward';
+  });
+  t.after(async () => {
+    await proxy.close();
+    await site.stop();
+  });
+  const core = replicationCore({
+    registries: [{ name: 'site', url: proxy.url }],
+    replication: [{ name: 'big', registry: 'site', direction: 'push', repositories: ['team/big'], bandwidth: '8MiB/s' }],
+  });
+  t.after(() => cleanup(core));
+  const img = await makeImage({ files: { 'payload.bin': randomBytes(5 * MiB) } });
+  await pushLocal(core, 'team/big', 'v1', img);
+  const layer = img.layers[0]!;
+  const svc = new ReplicationService({
+    meta: core.meta,
+    registry: core.registry,
+    events: core.events,
+    log: core.log,
+    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
+    registries: (n) => core.remoteRegistry(n),
+    engine: { chunkBytes: MiB, retry: { attempts: 2, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
+  });
+
+  const failed = await svc.run('big');
+  assert.equal(failed.execution.status, 'failed');
+  assert.match(core.replication.execution(failed.execution.id).tasks[0]!.error ?? '', /502|unavailable|ECONNREFUSED|answered/);
+  const saved = core.meta.replication.savedUpload('big', 'team/big', layer.digest);
+  assert.equal(saved?.offset, 2 * MiB, 'two chunks were acknowledged before the remote stopped');
+
+  site = await startDistribution({ port, dir, secret });
+  const before = proxy.requests.length;
+  const resumed = await svc.run('big');
+  assert.equal(resumed.execution.status, 'succeeded', resumed.execution.error ?? '');
+  const patchesAfter = proxy.requests.slice(before).filter((r) => r.method === 'PATCH');
+  assert.equal(patchesAfter[0]!.headers['content-range'], `${2 * MiB}-${3 * MiB - 1}`, 'the upload went on at 2 MiB, not at 0');
+  assert.ok(resumed.execution.bytes <= layer.size - 2 * MiB, `resent ${resumed.execution.bytes} bytes of ${layer.size}`);
+  assert.equal(await digestOf(site.url, 'team/big', 'v1'), img.manifest.digest);
+  const blob = await fetch(`${site.url}/v2/team/big/blobs/${layer.digest}`, { method: 'HEAD' });
+  assert.equal(Number(blob.headers.get('content-length')), layer.size);
+  assert.equal(core.meta.replication.savedUpload('big', 'team/big', layer.digest), undefined);
+});
+
+test('a remote answering 429 with Retry-After is waited for, and the run completes', async (t) => {
+  const hq = await startDistribution();
+  await seedImage(hq.host, 'library/alpine', '3.20');
+  await seedImage(hq.host, 'library/alpine', '3.21');
+  const busy = new Set([3, 4, 9]);
+  const proxy = await startTestProxy(hq.url, (r) => (busy.has(r.n) ? { status: 429, headers: { 'retry-after': '1' } } : 'forward'));
+  t.after(async () => {
+    await proxy.close();
+    await hq.stop();
+  });
+  const core = replicationCore({
+    registries: [{ name: 'hq', url: proxy.url }],
+    replication: [{ name: 'alpine', registry: 'hq', direction: 'pull', repositories: ['library/alpine'] }],
+  });
+  t.after(() => cleanup(core));
+  const r = await core.replication.run('alpine');
+  assert.equal(r.execution.status, 'succeeded', r.execution.error ?? '');
+  assert.equal(r.execution.copied, 2);
+  const reqs = proxy.requests;
+  const limited = reqs.filter((x) => x.status === 429);
+  assert.equal(limited.length, 3);
+  for (const l of limited) {
+    const next = reqs.find((x) => x.n > l.n && x.url === l.url && x.method === l.method);
+    assert.ok(next, `${l.method} ${l.url} was retried`);
+    assert.ok(next.at - l.at >= 900, `waited ${next.at - l.at} ms after Retry-After: 1`);
+  }
+  assert.deepEqual(core.registry.content.tags('library/alpine', undefined, undefined).items, ['3.20', '3.21']);
+});
+
+test('credentials come from the secret store; wrong ones fail the run without leaking', async (t) => {
+  const dir = tempDir('htpasswd-');
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  fs.writeFileSync(path.join(dir, 'htpasswd'), `hq-bot:${bcrypt.hashSync(password, 4)}\n`);
+  const hq = await startDistribution({ htpasswd: path.join(dir, 'htpasswd') });
+  t.after(async () => {
+    await hq.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  await seedImage(hq.host, 'apps/api', 'v1', undefined, `hq-bot:${password}`);
+  const core = replicationCore({
+    registries: [{ name: 'hq', url: hq.url, username: 'hq-bot' }],
+    replication: [{ name: 'api', registry: 'hq', direction: 'pull', repositories: ['apps/api'] }],
+  });
+  t.after(() => cleanup(core));
+  const store = new EncryptedFileSecretStore(core.paths.secretsDir, undefined);
+
+  await store.set('registry:hq', 'wrong-password');
+  const refused = await core.replication.run('api');
+  assert.equal(refused.execution.status, 'failed');
+  assert.match(refused.execution.error ?? '', /refused the credentials|unauthorized|401/);
+
+  await store.set('registry:hq', password);
+  const ok = await core.replication.run('api');
+  assert.equal(ok.execution.status, 'succeeded', ok.execution.error ?? '');
+  assert.equal(core.registry.content.tags('apps/api', undefined, undefined).items[0], 'v1');
+  core.close();
+  const files = [core.paths.database, `${core.paths.database}-wal`].filter((f) => fs.existsSync(f));
+  for (const f of files) assert.ok(!fs.readFileSync(f).includes(password), `${f} holds no password`);
+  for (const f of fs.readdirSync(core.paths.secretsDir)) assert.ok(!fs.readFileSync(path.join(core.paths.secretsDir, f)).includes(password));
+});
+
+test('berth replicate runs one rule and exits non-zero when it fails', { skip: !fs.existsSync(cliPath) && 'run npm run build first' }, async (t) => {
+  const hq = await startDistribution();
+  let hqUp = true;
+  t.after(() => (hqUp ? hq.stop() : undefined));
+  await seedImage(hq.host, 'library/busybox', '1.36');
+  const data = tempDir('berth-cli-');
+  t.after(() => fs.rmSync(data, { recursive: true, force: true }));
+  const config = writeConfig(data, {
+    registries: [{ name: 'hq', url: hq.url }],
+    replication: [{ name: 'from-hq', registry: 'hq', direction: 'pull', repositories: ['library/busybox'] }],
+    log: { level: 'error' },
+  });
+  const run = () => spawnSync(process.execPath, [cliPath, 'replicate', '--config', config, '--data', data, '--rule', 'from-hq'], { encoding: 'utf8', timeout: 60_000 });
+  const ok = run();
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /from-hq: succeeded .* 1 copied/);
+  const dry = spawnSync(process.execPath, [cliPath, 'replicate', '--config', config, '--data', data, '--rule', 'from-hq', '--dry-run'], { encoding: 'utf8' });
+  assert.match(dry.stdout, /skip\s+library\/busybox:1.36 -> library\/busybox:1.36/);
+  await hq.stop();
+  hqUp = false;
+  const down = run();
+  assert.equal(down.status, 1, down.stdout + down.stderr);
+  assert.match(down.stderr, /hq/);
+  const unknown = spawnSync(process.execPath, [cliPath, 'replicate', '--config', config, '--data', data, '--rule', 'nope'], { encoding: 'utf8' });
+  assert.notEqual(unknown.status, 0);
+  assert.match(unknown.stderr, /replication rule nope does not exist/);
+});
