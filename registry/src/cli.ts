@@ -7,6 +7,12 @@ import { Core } from './core.js';
 import { createLogger } from './logger.js';
 import { serverHoldingDataDir } from './lock.js';
 import { roleSchema } from './auth/user-service.js';
+import { formatPlan } from './replication/planner.js';
+import { parseSize } from './transfer/split-files.js';
+import { isTransferError } from './transfer/errors.js';
+import { renderProgress } from './transfer/progress-bar.js';
+import type { TransferActivity } from './transfer/transfer-service.js';
+import { registerSecretCommands } from './secrets/cli-commands.js';
 
 const program = new Command();
 program.name('berth').description('Berth: an OCI registry appliance for the edge').version('0.1.0');
@@ -156,6 +162,123 @@ user
     }
   });
 
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** A progress bar on stdout when it is a terminal; nothing otherwise (scripts read the summary line). */
+function progressBar(core: Core): () => void {
+  if (!process.stdout.isTTY) return () => undefined;
+  const draw = (a: TransferActivity) => process.stdout.write(`\r${renderProgress(a).slice(0, (process.stdout.columns || 100) - 1)}\x1b[K`);
+  core.transfer.on('progress', draw);
+  return () => {
+    core.transfer.off('progress', draw);
+    process.stdout.write('\r\x1b[K');
+  };
+}
+
+function transferFailure(what: string, e: unknown): Error {
+  return isTransferError(e) ? new Error(`${what} refused (${e.code}): ${e.message}; nothing was changed`) : (e as Error);
+}
+
+program
+  .command('export')
+  .description('write a bundle (OCI layout + berth-bundle.json in one tar) for the other side of an air gap; works while serving too')
+  .addOption(configOpt())
+  .addOption(dataOpt())
+  .requiredOption('-o, --out <file>', 'bundle file to write (FILE.part001 … with --split)')
+  .option('-r, --repository <glob>', 'repositories to export (repeatable; default all)', collect, [] as string[])
+  .option('-t, --tag <glob>', 'tags to export (repeatable; default all)', collect, [] as string[])
+  .option('--since <bundle-or-date>', 'incremental: leave out blobs an earlier bundle had, or blobs older than a date')
+  .option('--zstd', 'compress with zstd (layers are compressed already; this helps mostly with uncompressed ones)')
+  .option('--gzip', 'compress with gzip')
+  .option('--split <size>', 'cut into parts of this size, e.g. 4G or 700M')
+  .action(async (opts: CommonOpts & { out: string; repository: string[]; tag: string[]; since?: string; zstd?: boolean; gzip?: boolean; split?: string }) => {
+    // Export only reads: it may run beside a live server (SQLite WAL gives it a consistent view).
+    const cfg = config(opts);
+    const core = new Core(cfg, createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level));
+    const stop = progressBar(core);
+    try {
+      const r = await core.transfer.exportToFile({
+        out: opts.out,
+        splitBytes: opts.split ? parseSize(opts.split) : undefined,
+        selection: { repositories: opts.repository, tags: opts.tag },
+        since: opts.since,
+        compression: opts.zstd ? 'zstd' : opts.gzip ? 'gzip' : 'none',
+      });
+      stop();
+      process.stdout.write(
+        `exported ${r.images.length} tags, ${r.manifests} manifests, ${r.blobsIncluded}/${r.blobs} blobs (${formatBytes(r.bytesIncluded)}) in ${r.durationMs} ms to ${r.files.join(', ')}\n`,
+      );
+    } catch (e) {
+      stop();
+      throw transferFailure('export', e);
+    } finally {
+      core.close();
+    }
+  });
+
+program
+  .command('import <files...>')
+  .description('import Berth bundles (whole, split, incremental), OCI layouts (folder or tar) and docker-archive tars')
+  .addOption(configOpt())
+  .addOption(dataOpt())
+  .option('-r, --repository <name>', 'repository for images whose reference names only a tag (e.g. skopeo oci-archive:FILE:TAG)')
+  .option('--json', 'print the reports as JSON')
+  .action(async (files: string[], opts: CommonOpts & { repository?: string; json?: boolean }) => {
+    const core = offlineCore(opts, 'drop the file into the drop folder or upload it in the GUI');
+    const stop = progressBar(core);
+    try {
+      const reports = await core.transfer.import(files, { repository: opts.repository, actor: { username: 'cli' }, source: 'cli' });
+      stop();
+      if (opts.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+      else
+        for (const r of reports) {
+          process.stdout.write(
+            r.noop
+              ? `${r.inputs[0]}: already imported, nothing to do (${r.durationMs} ms)\n`
+              : `${r.inputs[0]}: imported ${r.format}: ${r.images.length} tags (${r.tagsChanged} changed), ${r.manifestsAdded} manifests, ${r.blobsAdded} blobs (${formatBytes(r.bytesAdded)}) in ${r.durationMs} ms\n`,
+          );
+        }
+    } catch (e) {
+      stop();
+      throw transferFailure('import', e);
+    } finally {
+      core.close();
+    }
+  });
+
+program
+  .command('replicate')
+  .description('run one replication rule once (offline; the server runs schedules and onPush itself); exits 1 when the run fails')
+  .addOption(configOpt())
+  .addOption(dataOpt())
+  .requiredOption('-r, --rule <name>', 'the rule to run (from `replication:` in the config file)')
+  .option('--dry-run', 'print the plan, copy nothing')
+  .action(async (opts: CommonOpts & { rule: string; dryRun?: boolean }) => {
+    const core = offlineCore(opts, 'run the rule from the GUI');
+    try {
+      if (opts.dryRun) {
+        process.stdout.write(`${formatPlan(await core.replication.preview(opts.rule))}\n`);
+        return;
+      }
+      const { execution: e } = await core.replication.run(opts.rule, { trigger: 'cli' });
+      process.stdout.write(
+        `${opts.rule}: ${e.status} in ${(e.finishedAt ?? Date.now()) - e.startedAt} ms: ${e.copied} copied, ${e.skipped} up to date or skipped, ` +
+          `${e.failed} failed, ${e.deleted} deleted, ${formatBytes(e.bytes)} sent (execution ${e.id})\n`,
+      );
+      if (e.status !== 'succeeded') {
+        for (const t of core.replication.execution(e.id).tasks.filter((t) => t.status === 'failed')) {
+          process.stderr.write(`  failed ${t.source || t.destination}: ${t.error ?? ''}\n`);
+        }
+        if (e.error) process.stderr.write(`berth: ${e.error}\n`);
+        process.exitCode = 1;
+      }
+    } finally {
+      core.close();
+    }
+  });
+
+registerSecretCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data });
+
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
@@ -169,5 +292,5 @@ function formatBytes(n: number): string {
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = e instanceof Error ? e.message : String(e);
   process.stderr.write(`berth: ${msg}\n`);
-  process.exit(e instanceof ConfigError || (e as Error)?.name === 'ZodError' || (e as Error)?.name === 'UserError' ? 2 : 1);
+  process.exit(e instanceof ConfigError || (e as Error)?.name === 'SecretStoreError' || (e as Error)?.name === 'ZodError' || (e as Error)?.name === 'UserError' ? 2 : 1);
 });

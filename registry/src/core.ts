@@ -7,8 +7,16 @@ import { EventBus } from './events/event-bus.js';
 import { Registry } from './registry/index.js';
 import { GarbageCollector } from './gc/garbage-collector.js';
 import { UserService } from './auth/user-service.js';
+import { TransferService } from './transfer/transfer-service.js';
+import { berthVersion } from './version.js';
 import type { BerthConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
+import { ReplicationService } from './replication/replication-service.js';
+import { remoteRegistrySchema, type RemoteRegistryConfig } from './config/remotes.js';
+import { lazySecretStore, openSecretStore, type SecretStore } from './secrets/index.js';
+import { RemoteRegistryService } from './upstream/remote-registries.js';
+import { ProxyProjectService } from './proxy/proxy-projects.js';
+import { CacheEvictor } from './proxy/cache-eviction.js';
 
 /**
  * Everything that works on a data folder without HTTP: used by the server and by offline CLI commands
@@ -23,6 +31,12 @@ export class Core {
   readonly registry: Registry;
   readonly gc: GarbageCollector;
   readonly users: UserService;
+  readonly replication: ReplicationService;
+  readonly transfer: TransferService;
+  /** Upstream passwords and tokens (keychain or encrypted file; chosen on first use). */
+  readonly secrets: SecretStore;
+  readonly remotes: RemoteRegistryService;
+  readonly proxyProjects: ProxyProjectService;
 
   constructor(readonly config: BerthConfig, readonly log: Logger) {
     fs.mkdirSync(config.data, { recursive: true, mode: 0o750 });
@@ -36,7 +50,33 @@ export class Core {
     });
     this.gc = new GarbageCollector(this.meta, this.store, this.uploads, this.events);
     this.users = new UserService(this.meta.users);
+    this.transfer = new TransferService(this.registry, this.meta, this.store, this.paths, {
+      berthVersion,
+      maxExpansionRatio: config.transfer.maxExpansionRatio,
+      reserveBytes: config.transfer.reserveMiB * 1024 * 1024,
+    });
     this.meta.repositories.ensureProject('library', { public: true });
+    this.secrets = lazySecretStore(() => openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir }));
+    this.remotes = new RemoteRegistryService(this.meta, this.secrets);
+    this.proxyProjects = new ProxyProjectService(this.meta, this.remotes);
+    // The file is declarative: registries first (proxies refer to them), then proxies, then registries the
+    // file dropped and no proxy uses any more.
+    const inUse = (r: string) => this.proxyProjects.usingRegistry(r);
+    this.remotes.applyDeclared(config.registries, inUse);
+    this.proxyProjects.applyDeclared(config.proxies);
+    this.remotes.applyDeclared(config.registries, inUse);
+    const evictor = new CacheEvictor(this.registry, this.meta, this.proxyProjects, this.events);
+    this.gc.addSweep((o) => evictor.sweep(o));
+    let secrets: Promise<SecretStore> | undefined;
+    this.replication = new ReplicationService({
+      meta: this.meta,
+      registry: this.registry,
+      events: this.events,
+      log,
+      secrets: () => (secrets ??= openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir })),
+      registries: (name) => this.remoteRegistry(name),
+    });
+    this.replication.applyConfig(config.replication);
   }
 
   runGc(dryRun: boolean) {
@@ -47,8 +87,19 @@ export class Core {
     });
   }
 
+  /** A remote registry by name: the admin API's definitions first, then the config file's. */
+  remoteRegistry(name: string): RemoteRegistryConfig | undefined {
+    const row = this.meta.remoteRegistries.get(name);
+    if (row) {
+      const r = remoteRegistrySchema.safeParse(row.spec);
+      if (r.success) return r.data;
+    }
+    return this.config.registries.find((r) => r.name === name);
+  }
+
   close(): void {
     this.registry.flush();
+    void this.remotes.close();
     this.meta.close();
   }
 }

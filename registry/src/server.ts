@@ -12,6 +12,16 @@ import { Metrics } from './http/metrics.js';
 import { createApp } from './http/app.js';
 import type { AuthDeps } from './http/authn.js';
 import { recordAudit } from './events/audit-recorder.js';
+import { ProxyMetrics } from './proxy/proxy-metrics.js';
+import { PullThroughCache } from './proxy/pull-through.js';
+import { apiMiddleware } from './http/api/index.js';
+import { SessionStore } from './http/api/session-store.js';
+import { LoginLimiter } from './http/api/rate-limit.js';
+import { uiMiddleware, findUiDir } from './http/ui.js';
+import { Inventory } from './registry/inventory.js';
+import { berthVersion } from './version.js';
+import { ReplicationScheduler } from './replication/scheduler.js';
+import { DropFolderWatcher } from './transfer/drop-folder.js';
 
 export interface BerthServer {
   readonly core: Core;
@@ -26,6 +36,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Called once with the generated admin password on first start (the CLI prints it). */
   onAdminCreated?: (info: { username: string; generated: string | undefined; file: string }) => void;
+  /** Folder of the built GUI (renderer/dist); found next to the code when absent. */
+  uiDir?: string;
 }
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -66,9 +78,26 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     return { bytes: t.bytes, blobs: t.count, repositories: core.meta.repositories.count() };
   });
   const stopAudit = recordAudit(core.events, core.meta.audit);
+  const proxy = new PullThroughCache(core.registry, core.proxyProjects, core.remotes, core.paths, core.events, log, new ProxyMetrics(metrics.registry));
 
   let ready = false;
-  const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready });
+  const api = apiMiddleware({
+    meta: core.meta,
+    registry: core.registry,
+    inventory: new Inventory(core.registry.ctx),
+    users: core.users,
+    events: core.events,
+    gc: { run: (dryRun) => core.runGc(dryRun), get isRunning() { return core.gc.isRunning; } },
+    auth,
+    config,
+    version: berthVersion,
+    startedAt: Date.now(),
+    sessions: new SessionStore(),
+    limiter: new LoginLimiter(),
+    features: {},
+  });
+  const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
+  const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy });
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, app.callback());
   const { host, port } = splitListen(config.listen);
   await new Promise<void>((resolve, reject) => {
@@ -97,6 +126,15 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
         })
       : undefined;
   if (config.gc.schedule && !gcTask) log.warn({ schedule: config.gc.schedule }, 'gc.schedule is not a valid cron expression; scheduled GC is off');
+  // Replication schedules and onPush triggers; call replicationScheduler.sync() after changing rules.
+  const replicationScheduler = new ReplicationScheduler(core.replication, core.events, log);
+  replicationScheduler.sync();
+
+  await core.transfer.sweep().catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
+  const dropFolder = config.transfer.watch
+    ? new DropFolderWatcher(core.transfer, { folder: config.transfer.dropFolder || core.paths.importDir, settleMs: config.transfer.settleSeconds * 1000 }, log)
+    : undefined;
+  await dropFolder?.start().catch((e: unknown) => log.error({ err: e }, 'cannot watch the drop folder; imports by CLI and GUI still work'));
 
   ready = true;
   log.info({ url, data: config.data }, 'berth is serving');
@@ -111,6 +149,9 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
       closing ??= (async () => {
         ready = false;
         await gcTask?.stop();
+        await replicationScheduler.stop();
+        await core.replication.close();
+        await dropFolder?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

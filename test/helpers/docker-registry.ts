@@ -20,7 +20,17 @@ export interface DistributionRegistry {
  * a temp dir: the real headquarters/upstream registry for tests. `proxyRemoteUrl` turns it into
  * Distribution's own pull-through cache.
  */
-export async function startDistribution(opts: { port?: number; dir?: string; proxyRemoteUrl?: string } = {}): Promise<DistributionRegistry> {
+export async function startDistribution(
+  opts: {
+    port?: number;
+    dir?: string;
+    proxyRemoteUrl?: string;
+    /** http.secret: fixed, so upload sessions survive a restart (a random one is made per start otherwise). */
+    secret?: string;
+    /** An htpasswd file (bcrypt entries): Basic auth required for every request. */
+    htpasswd?: string;
+  } = {},
+): Promise<DistributionRegistry> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir('distribution-');
   const storage = path.join(dir, 'storage');
@@ -41,9 +51,11 @@ export async function startDistribution(opts: { port?: number; dir?: string; pro
     '      enabled: false',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...(opts.secret ? [`  secret: ${opts.secret}`] : []),
     '  headers:',
     '    X-Content-Type-Options: [nosniff]',
     ...(opts.proxyRemoteUrl ? ['proxy:', `  remoteurl: ${opts.proxyRemoteUrl}`] : []),
+    ...(opts.htpasswd ? ['auth:', '  htpasswd:', '    realm: test', `    path: ${opts.htpasswd}`] : []),
     '',
   ].join('\n');
   const configPath = path.join(dir, 'config.yml');

@@ -29,6 +29,8 @@ export type PublicUser = Omit<UserRow, 'passwordHash'>;
 export class UserService {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
   private static readonly cacheMs = 60_000;
+  private readonly principals = new Map<string, { principal: Principal | undefined; until: number }>();
+  private static readonly principalCacheMs = 5_000;
 
   constructor(private readonly users: UserTable) {}
 
@@ -37,28 +39,29 @@ export class UserService {
     passwordSchema.parse(password);
     if (this.users.get(username)) throw new UserError(`user ${username} already exists`, 'exists');
     this.users.insert(username, await hashPassword(password), role);
+    this.principals.delete(username);
     return this.get(username)!;
   }
 
   async setPassword(username: string, password: string): Promise<void> {
     passwordSchema.parse(password);
     if (!this.users.setPassword(username, await hashPassword(password))) throw new UserError(`no user ${username}`, 'not-found');
-    this.verified.clear();
+    this.forgetCached();
   }
 
   setRole(username: string, role: Role): void {
     if (!this.users.setRole(username, role)) throw new UserError(`no user ${username}`, 'not-found');
-    this.verified.clear();
+    this.forgetCached();
   }
 
   setDisabled(username: string, disabled: boolean): void {
     if (!this.users.setDisabled(username, disabled)) throw new UserError(`no user ${username}`, 'not-found');
-    this.verified.clear();
+    this.forgetCached();
   }
 
   delete(username: string): void {
     if (!this.users.delete(username)) throw new UserError(`no user ${username}`, 'not-found');
-    this.verified.clear();
+    this.forgetCached();
   }
 
   get(username: string): PublicUser | undefined {
@@ -89,8 +92,21 @@ export class UserService {
 
   /** Current role of a user named in a token (tokens outlive role changes by at most their TTL). */
   principalOf(username: string): Principal | undefined {
+    // Every token-authenticated request asks this: remember answers briefly (changes made here forget them at
+    // once; the TTL bounds how long a change made by another process, e.g. the CLI, goes unseen).
+    const now = Date.now();
+    const hit = this.principals.get(username);
+    if (hit && hit.until > now) return hit.principal;
     const u = this.users.get(username);
-    return u && !u.disabled ? { username: u.username, role: u.role } : undefined;
+    const principal = u && !u.disabled ? { username: u.username, role: u.role } : undefined;
+    if (this.principals.size > 10_000) this.principals.clear();
+    this.principals.set(username, { principal, until: now + UserService.principalCacheMs });
+    return principal;
+  }
+
+  private forgetCached(): void {
+    this.verified.clear();
+    this.principals.clear();
   }
 
   /**

@@ -23,7 +23,8 @@ const envMap: { name: string; path: string[]; parse?: (v: string) => unknown }[]
   { name: 'BERTH_DATA', path: ['data'] },
   { name: 'BERTH_EXTERNAL_URL', path: ['externalUrl'] },
   { name: 'BERTH_LOG_LEVEL', path: ['log', 'level'] },
-  { name: 'BERTH_LOG_REQUESTS', path: ['log', 'requests'], parse: (v) => v === 'true' || v === '1' },
+  // Anything but true/1/false/0 is passed on as a string so validation names the field instead of reading `false`.
+  { name: 'BERTH_LOG_REQUESTS', path: ['log', 'requests'], parse: (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v) },
   { name: 'BERTH_GC_SCHEDULE', path: ['gc', 'schedule'] },
   { name: 'BERTH_GC_GRACE_MINUTES', path: ['gc', 'graceMinutes'], parse: Number },
   { name: 'BERTH_TOKEN_TTL_SECONDS', path: ['auth', 'tokenTtlSeconds'], parse: Number },
@@ -53,22 +54,35 @@ export function loadConfig(sources: ConfigSources = {}): BerthConfig {
     }
   }
   const merged = structuredClone(fromFile);
+  // Which variable or flag set a key, so an error names where the bad value came from (not the file).
+  const setBy = new Map<string, string>();
   for (const m of envMap) {
     const v = env[m.name];
-    if (v !== undefined && v !== '') setPath(merged, m.path, m.parse ? m.parse(v) : v);
+    if (v !== undefined && v !== '') {
+      setPath(merged, m.path, m.parse ? m.parse(v) : v);
+      setBy.set(m.path.join('.'), `from ${m.name}`);
+    }
   }
-  for (const [k, v] of Object.entries(sources.flags ?? {})) if (v !== undefined) setPath(merged, k.split('.'), v);
-  return validateConfig(merged, file);
+  for (const [k, v] of Object.entries(sources.flags ?? {})) {
+    if (v === undefined) continue;
+    setPath(merged, k.split('.'), v);
+    setBy.set(k, 'from a command-line flag');
+  }
+  return validateConfig(merged, file, setBy);
 }
 
-export function validateConfig(input: unknown, origin = 'configuration'): BerthConfig {
+export function validateConfig(input: unknown, origin = 'configuration', setBy: ReadonlyMap<string, string> = new Map()): BerthConfig {
   const r = configSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(formatIssues(r.error, origin));
+  if (!r.success) throw new ConfigError(formatIssues(r.error, origin, setBy));
   return r.data;
 }
 
-function formatIssues(error: z.ZodError, origin: string): string {
-  const lines = error.issues.map((i) => `  ${i.path.join('.') || '<root>'}: ${i.message}`);
+function formatIssues(error: z.ZodError, origin: string, setBy: ReadonlyMap<string, string>): string {
+  const lines = error.issues.map((i) => {
+    const key = i.path.join('.');
+    const source = setBy.get(key);
+    return `  ${key || '<root>'}: ${i.message}${source ? ` (${source})` : ''}`;
+  });
   return `invalid ${origin}:\n${lines.join('\n')}`;
 }
 

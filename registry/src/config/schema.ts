@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { proxiesSchema, registriesSchema } from './remotes.js';
+import { replicationSchema } from './replication.js';
 
 const listenSchema = z
   .string()
@@ -43,8 +45,38 @@ export const configSchema = z
       })
       .strict()
       .default({ manifestCacheMiB: 32 }),
+    /** Offline transfer (bundles, drop folder). See transfer/. */
+    transfer: z
+      .object({
+        /** Folder watched for bundles while serving; empty = `<data>/import`. */
+        dropFolder: z.string().default(''),
+        watch: z.boolean().default(true),
+        /** A dropped file is imported once its size has not changed for this long. */
+        settleSeconds: z.number().min(0.1).max(600).default(5),
+        /** Refuse an archive that decompresses to more than this many times its size (decompression bombs). */
+        maxExpansionRatio: z.number().int().min(2).max(100_000).default(100),
+        /** Disk space an import must leave free. */
+        reserveMiB: z.number().int().min(0).default(256),
+      })
+      .strict()
+      .default({ dropFolder: '', watch: true, settleSeconds: 5, maxExpansionRatio: 100, reserveMiB: 256 }),
+    /** Remote registries (proxy cache upstreams, replication peers). See config/remotes.ts. */
+    registries: registriesSchema,
+    /** Pull-through proxy projects, each bound to one of `registries`. */
+    proxies: proxiesSchema,
+    /** Replication rules (pull from / push to `registries`). See config/replication.ts. */
+    replication: replicationSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = new Set(c.registries.map((r) => r.name));
+    c.replication.forEach((r, i) => {
+      if (!names.has(r.registry)) ctx.addIssue({ code: 'custom', message: `registry ${r.registry} is not in registries`, path: ['replication', i, 'registry'] });
+    });
+    c.proxies.forEach((p, i) => {
+      if (!names.has(p.registry)) ctx.addIssue({ code: 'custom', message: `registry ${p.registry} is not in registries`, path: ['proxies', i, 'registry'] });
+    });
+  });
 
 export type BerthConfig = z.infer<typeof configSchema>;
 export type BerthConfigInput = z.input<typeof configSchema>;

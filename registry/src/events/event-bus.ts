@@ -17,6 +17,27 @@ export interface BerthEvents {
   'manifest.deleted': { repository: string; digest: string; actor: string | undefined };
   'tag.deleted': { repository: string; tag: string; digest: string; actor: string | undefined };
   'gc.finished': { dryRun: boolean; blobsRemoved: number; bytesFreed: number; uploadsRemoved: number; linksRemoved: number; durationMs: number };
+  'replication.started': { rule: string; executionId: number; trigger: string };
+  /** At most a few per second per run (replication/progress.ts). */
+  'replication.progress': { rule: string; executionId: number; planned: number; done: number; copied: number; failed: number; bytes: number; current: string | undefined };
+  'replication.finished': {
+    rule: string;
+    executionId: number;
+    status: 'succeeded' | 'failed';
+    copied: number;
+    skipped: number;
+    failed: number;
+    deleted: number;
+    bytes: number;
+    durationMs: number;
+    error: string | undefined;
+  };
+  /** A proxy project stored content fetched from its upstream. */
+  'proxy.cached': { repository: string; registry: string; kind: 'manifest' | 'blob'; digest: string; reference: string | undefined; size: number };
+  /** An upstream's circuit breaker changed state (down: requests are answered from cache without waiting). */
+  'proxy.upstream': { registry: string; state: 'up' | 'down'; reason: string | undefined };
+  /** The garbage collector evicted a cached manifest (cache cap or TTL of a proxy project). */
+  'proxy.evicted': { repository: string; digest: string; reason: 'cap' | 'ttl' };
 }
 
 export type EventName = keyof BerthEvents;
@@ -62,4 +83,10 @@ const eventNames: Record<EventName, true> = {
   'manifest.deleted': true,
   'tag.deleted': true,
   'gc.finished': true,
+  'replication.started': true,
+  'replication.progress': true,
+  'replication.finished': true,
+  'proxy.cached': true,
+  'proxy.upstream': true,
+  'proxy.evicted': true,
 };

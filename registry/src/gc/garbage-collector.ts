@@ -12,8 +12,17 @@ export interface GcOptions {
   now?: number;
 }
 
+/**
+ * Work that decides what content is no longer wanted (proxy cache cap and TTL) and removes it through the
+ * registry service before the collection proper frees what that left unreferenced. Returns how many
+ * manifests it removed (or, in a dry run, would remove).
+ */
+export type GcSweep = (opts: { dryRun: boolean; now: number }) => Promise<number>;
+
 export interface GcResult {
   dryRun: boolean;
+  /** Manifests removed by sweeps (proxy cache eviction) before collecting. */
+  manifestsEvicted?: number;
   linksRemoved: number;
   blobsRemoved: number;
   bytesFreed: number;
@@ -29,6 +38,7 @@ export interface GcResult {
  */
 export class GarbageCollector {
   private running: Promise<GcResult> | undefined;
+  private readonly sweeps: GcSweep[] = [];
 
   constructor(
     private readonly meta: Meta,
@@ -36,6 +46,10 @@ export class GarbageCollector {
     private readonly uploads: UploadStore,
     private readonly events: EventBus,
   ) {}
+
+  addSweep(sweep: GcSweep): void {
+    this.sweeps.push(sweep);
+  }
 
   get isRunning(): boolean {
     return this.running !== undefined;
@@ -57,6 +71,12 @@ export class GarbageCollector {
     const cutoff = now - opts.graceMs;
     const result: GcResult = { dryRun: opts.dryRun, linksRemoved: 0, blobsRemoved: 0, bytesFreed: 0, orphanFilesRemoved: 0, uploadsRemoved: 0, durationMs: 0 };
     const { blobs } = this.meta;
+
+    // 0. Sweeps (proxy cache eviction) turn unwanted content into unreferenced content for the steps below.
+    if (this.sweeps.length > 0) {
+      result.manifestsEvicted = 0;
+      for (const sweep of this.sweeps) result.manifestsEvicted += await sweep({ dryRun: opts.dryRun, now });
+    }
 
     // 1. Links that nothing uses any more (abandoned pushes, deleted manifests, unused mounts).
     const staleLinks = blobs.staleLinks(cutoff);
@@ -97,7 +117,8 @@ export class GarbageCollector {
       }
     }
 
-    // 3. Files without a row (a crash between rename and commit, or a manifest whose put failed validation).
+    // 3. Files without a row (a crash between rename and commit, or a manifest whose put failed validation),
+    //    and staging files a crash left before their rename.
     for await (const f of this.store.list()) {
       if (f.mtimeMs >= cutoff) continue;
       if (blobs.size(f.digest.value) !== undefined) continue;
@@ -108,6 +129,11 @@ export class GarbageCollector {
       result.orphanFilesRemoved += 1;
       result.bytesFreed += f.size;
     }
+
+    // Staging files of manifest writes cut off by a crash before their rename.
+    const staging = await this.store.sweepStaging(cutoff, opts.dryRun);
+    result.orphanFilesRemoved += staging.files;
+    result.bytesFreed += staging.bytes;
 
     // 4. Upload sessions idle for too long.
     for (const id of await this.uploads.stale(opts.uploadMaxAgeMs, now)) {

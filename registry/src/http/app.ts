@@ -7,6 +7,7 @@ import type { BerthState, Ctx } from './state.js';
 import { renderError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { v2Middleware } from './v2/routes.js';
+import type { PullThroughCache } from '../proxy/pull-through.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { RegistryError } from '../oci/errors.js';
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   ready: () => boolean;
   /** Further middleware (admin API, UI) mounted after the registry routes. */
   extra?: Koa.Middleware<BerthState>[];
+  /** Pull-through cache of proxy projects. */
+  proxy?: PullThroughCache;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
@@ -88,7 +91,7 @@ export function createApp(deps: AppDeps): Koa<BerthState> {
         await next();
     }
   });
-  app.use(v2Middleware({ registry: deps.registry, auth: deps.auth, metrics: deps.metrics }));
+  app.use(v2Middleware({ registry: deps.registry, auth: deps.auth, metrics: deps.metrics, proxy: deps.proxy }));
   for (const m of deps.extra ?? []) app.use(m);
   app.use(async (ctx: Ctx) => {
     if (ctx.body === undefined && ctx.status === 404) {

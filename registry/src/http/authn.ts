@@ -36,7 +36,9 @@ export async function authenticate(ctx: Ctx, deps: AuthDeps): Promise<AuthResult
   if (/^bearer /i.test(header)) {
     const claims = await deps.tokens.verify(header.slice(7).trim());
     if (!claims) throw challenge(ctx, deps, undefined, 'invalid_token', 'the bearer token is invalid or expired');
-    const principal: Principal = claims.sub ? (deps.users.principalOf(claims.sub) ?? anonymousPrincipal) : anonymousPrincipal;
+    // A token names its user: once that user is disabled or deleted, its outstanding tokens stop working.
+    const principal: Principal | undefined = claims.sub ? deps.users.principalOf(claims.sub) : anonymousPrincipal;
+    if (!principal) throw challenge(ctx, deps, undefined, 'invalid_token', 'the user of this token is disabled or deleted');
     result = { kind: 'token', principal, claims };
   } else if (/^basic /i.test(header)) {
     const creds = parseBasic(header);
@@ -50,16 +52,27 @@ export async function authenticate(ctx: Ctx, deps: AuthDeps): Promise<AuthResult
   return result;
 }
 
-/** Throws UNAUTHORIZED (with a challenge naming the scope) or DENIED unless the request may do `action`. */
-export async function authorize(ctx: Ctx, deps: AuthDeps, type: AccessScope['type'], name: string, action: Action): Promise<void> {
+/**
+ * Throws UNAUTHORIZED (with a challenge naming the scope) or DENIED unless the request may do `action`.
+ * `alsoUseful` are further scopes the request can make use of without requiring them (a mount's source
+ * repository): the challenge names them too, as Distribution does, so the token a client fetches covers them.
+ */
+export async function authorize(
+  ctx: Ctx,
+  deps: AuthDeps,
+  type: AccessScope['type'],
+  name: string,
+  action: Action,
+  alsoUseful: readonly AccessScope[] = [],
+): Promise<void> {
   const auth = await authenticate(ctx, deps);
-  const scope: AccessScope = { type, name, actions: type === 'registry' ? ['*'] : scopeActions(action) };
+  const scopes: AccessScope[] = [{ type, name, actions: type === 'registry' ? ['*'] : scopeActions(action) }, ...alsoUseful];
   if (auth.kind === 'token') {
     if (tokenAllows(auth.claims, type, name, action)) return;
-    throw challenge(ctx, deps, scope, 'insufficient_scope', `token does not grant ${action} on ${name}`);
+    throw challenge(ctx, deps, scopes, 'insufficient_scope', `token does not grant ${action} on ${name}`);
   }
   if (deps.policy.may(auth.principal, type, name, action)) return;
-  if (auth.kind === 'anonymous') throw challenge(ctx, deps, scope, undefined, 'authentication required');
+  if (auth.kind === 'anonymous') throw challenge(ctx, deps, scopes, undefined, 'authentication required');
   throw new RegistryError('DENIED', `${auth.principal.username ?? 'anonymous'} may not ${action} ${name}`);
 }
 
@@ -83,9 +96,10 @@ function scopeActions(action: Action): Action[] {
   return action === 'push' ? ['pull', 'push'] : [action];
 }
 
-export function challenge(ctx: Ctx, deps: AuthDeps, scope: AccessScope | undefined, error: string | undefined, message: string): RegistryError {
+export function challenge(ctx: Ctx, deps: AuthDeps, scopes: readonly AccessScope[] | undefined, error: string | undefined, message: string): RegistryError {
   const parts = [`realm="${baseUrl(ctx, deps.externalUrl)}/auth/token"`, `service="${deps.tokens.service}"`];
-  if (scope) parts.push(`scope="${formatScope(scope)}"`);
+  // Several scopes share one space-separated attribute (the token spec's form, which clients pass on verbatim).
+  if (scopes && scopes.length > 0) parts.push(`scope="${scopes.map(formatScope).join(' ')}"`);
   if (error) parts.push(`error="${error}"`);
   return new RegistryError('UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': `Bearer ${parts.join(',')}` });
 }

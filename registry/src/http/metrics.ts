@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
+import type { Socket } from 'node:net';
 import type { Ctx, Middleware } from './state.js';
 
 /** Prometheus metrics of one server instance (own registry, so tests can run many servers in one process). */
@@ -56,19 +57,25 @@ export class Metrics {
     });
   }
 
-  /** Counts every request once it has been answered; bytes from the socket counters (cheap, no stream taps). */
+  /**
+   * Counts every request once it has been answered; bytes from the socket counters (cheap, no stream taps).
+   * Bytes are counted from where the socket's previous response left off, not from when this middleware runs:
+   * by then the socket has already read the headers and often a small body (a manifest) with them.
+   */
   middleware(): Middleware {
+    const counted = new WeakMap<Socket, { read: number; written: number }>();
     return async (ctx: Ctx, next) => {
       const started = process.hrtime.bigint();
       const socket = ctx.req.socket;
-      const readBefore = socket.bytesRead;
-      const writtenBefore = socket.bytesWritten;
       ctx.res.once('close', () => {
         const route = ctx.state.route || 'other';
         this.requests.inc({ method: ctx.method, route, status: String(ctx.status) });
         this.duration.observe({ method: ctx.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
-        this.bytesIn.inc(Math.max(0, socket.bytesRead - readBefore));
-        this.bytesOut.inc(Math.max(0, socket.bytesWritten - writtenBefore));
+        const before = counted.get(socket) ?? { read: 0, written: 0 };
+        const now = { read: socket.bytesRead, written: socket.bytesWritten };
+        this.bytesIn.inc(Math.max(0, now.read - before.read));
+        this.bytesOut.inc(Math.max(0, now.written - before.written));
+        counted.set(socket, now);
       });
       await next();
     };

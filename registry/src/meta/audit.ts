@@ -14,6 +14,8 @@ export class AuditTable {
   private readonly insertStmt;
   private readonly recentStmt;
   private readonly pruneStmt;
+  private readonly pageStmt;
+  private readonly latestStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare('INSERT INTO audit (at, type, actor, repository, reference, detail) VALUES (?, ?, ?, ?, ?, ?)');
@@ -21,6 +23,13 @@ export class AuditTable {
       'SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?',
     );
     this.pruneStmt = db.prepare('DELETE FROM audit WHERE at < ?');
+    this.pageStmt = db.prepare<[{ before: number; limit: number; type: string | null; prefix: string | null; repository: string | null }], RawAudit>(
+      `SELECT * FROM audit WHERE id < @before AND (@type IS NULL OR type = @type)
+         AND (@prefix IS NULL OR substr(type, 1, length(@prefix)) = @prefix)
+         AND (@repository IS NULL OR repository = @repository)
+       ORDER BY id DESC LIMIT @limit`,
+    );
+    this.latestStmt = db.prepare<[string], RawAudit>('SELECT * FROM audit WHERE type = ? ORDER BY id DESC LIMIT 1');
   }
 
   add(e: Omit<AuditEntry, 'id'>): void {
@@ -31,7 +40,25 @@ export class AuditTable {
     return this.recentStmt.all(before, limit).map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null }));
   }
 
+  /** Newest first, filtered by exact type, type prefix (`manifest.`) and repository. */
+  page(q: { before?: number; limit: number; type?: string; typePrefix?: string; repository?: string }): AuditEntry[] {
+    return this.pageStmt
+      .all({ before: q.before ?? Number.MAX_SAFE_INTEGER, limit: q.limit, type: q.type ?? null, prefix: q.typePrefix ?? null, repository: q.repository ?? null })
+      .map(fromRaw);
+  }
+
+  latest(type: string): AuditEntry | undefined {
+    const r = this.latestStmt.get(type);
+    return r && fromRaw(r);
+  }
+
   prune(olderThan: number): number {
     return this.pruneStmt.run(olderThan).changes;
   }
+}
+
+type RawAudit = { id: number; at: number; type: string; actor: string | null; repository: string | null; reference: string | null; detail: string | null };
+
+function fromRaw(r: RawAudit): AuditEntry {
+  return { ...r, detail: r.detail ? (JSON.parse(r.detail) as unknown) : null };
 }

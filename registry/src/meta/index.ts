@@ -4,6 +4,10 @@ import { BlobTable } from './blobs.js';
 import { ManifestTable } from './manifests.js';
 import { UserTable } from './users.js';
 import { AuditTable } from './audit.js';
+import { PullStatsTable } from './pull-stats.js';
+import { InventoryQueries } from './inventory.js';
+import { DefinitionTable, ProxyCacheQueries } from './remotes.js';
+import { ReplicationTable } from './replication.js';
 
 export type { Db } from './db.js';
 
@@ -14,6 +18,12 @@ export class Meta {
   readonly manifests: ManifestTable;
   readonly users: UserTable;
   readonly audit: AuditTable;
+  readonly pullStats: PullStatsTable;
+  readonly inventory: InventoryQueries;
+  readonly remoteRegistries: DefinitionTable;
+  readonly proxyProjects: DefinitionTable;
+  readonly proxyCache: ProxyCacheQueries;
+  readonly replication: ReplicationTable;
 
   constructor(readonly db: Db) {
     this.repositories = new RepositoryTable(db);
@@ -21,6 +31,12 @@ export class Meta {
     this.manifests = new ManifestTable(db);
     this.users = new UserTable(db);
     this.audit = new AuditTable(db);
+    this.pullStats = new PullStatsTable(db);
+    this.inventory = new InventoryQueries(db);
+    this.remoteRegistries = new DefinitionTable(db, 'remote_registries');
+    this.proxyProjects = new DefinitionTable(db, 'proxy_projects');
+    this.proxyCache = new ProxyCacheQueries(db);
+    this.replication = new ReplicationTable(db);
   }
 
   static open(file: string): Meta {

@@ -110,4 +110,107 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'pull statistics',
+    up(db) {
+      db.exec(`
+        -- pulls per repository per hour (bucket = start of the hour, ms), filled by the batched pull recorder
+        CREATE TABLE pull_stats (
+          bucket INTEGER NOT NULL,
+          repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+          count INTEGER NOT NULL,
+          PRIMARY KEY (bucket, repo_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'remote registries and proxy projects',
+    up(db) {
+      db.exec(`
+        -- definitions validated by config/remotes.ts; spec is that object as JSON (never a password)
+        CREATE TABLE remote_registries (
+          name TEXT PRIMARY KEY,
+          spec TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('file', 'api')),
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE proxy_projects (
+          name TEXT PRIMARY KEY REFERENCES projects(name),
+          spec TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('file', 'api')),
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- least-recently-pulled eviction walks a project's manifests by last use
+        CREATE INDEX manifests_last_pulled ON manifests(repo_id, last_pulled_at);
+      `);
+    },
+  },
+  {
+    version: 4,
+    name: 'replication',
+    up(db) {
+      db.exec(`
+        -- rules validated by config/replication.ts; spec is that object as JSON
+        CREATE TABLE replication_rules (
+          name TEXT PRIMARY KEY,
+          spec TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('file', 'api')),
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- one run of a rule; status running|succeeded|failed|interrupted
+        CREATE TABLE replication_executions (
+          id INTEGER PRIMARY KEY,
+          rule TEXT NOT NULL,
+          trigger TEXT NOT NULL,
+          status TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          planned INTEGER NOT NULL DEFAULT 0,
+          copied INTEGER NOT NULL DEFAULT 0,
+          skipped INTEGER NOT NULL DEFAULT 0,
+          failed INTEGER NOT NULL DEFAULT 0,
+          deleted INTEGER NOT NULL DEFAULT 0,
+          bytes INTEGER NOT NULL DEFAULT 0,
+          error TEXT
+        );
+        CREATE INDEX replication_executions_rule ON replication_executions(rule, id);
+
+        -- one artifact (tag) of a run
+        CREATE TABLE replication_tasks (
+          id INTEGER PRIMARY KEY,
+          execution_id INTEGER NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
+          source TEXT NOT NULL,
+          destination TEXT NOT NULL,
+          digest TEXT,
+          action TEXT NOT NULL,
+          status TEXT NOT NULL,
+          bytes INTEGER NOT NULL DEFAULT 0,
+          blobs INTEGER NOT NULL DEFAULT 0,
+          duration_ms INTEGER NOT NULL DEFAULT 0,
+          error TEXT
+        );
+        CREATE INDEX replication_tasks_execution ON replication_tasks(execution_id);
+
+        -- chunked uploads to a remote in progress, so an interrupted blob resumes at its offset
+        CREATE TABLE replication_uploads (
+          rule TEXT NOT NULL,
+          repository TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          location TEXT NOT NULL,
+          offset INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (rule, repository, digest)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

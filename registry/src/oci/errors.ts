@@ -8,7 +8,7 @@ export const ErrorCodes = {
   BLOB_UPLOAD_INVALID: 400,
   BLOB_UPLOAD_UNKNOWN: 404,
   DIGEST_INVALID: 400,
-  MANIFEST_BLOB_UNKNOWN: 404,
+  MANIFEST_BLOB_UNKNOWN: 400, // as Docker's registry API documents (and Distribution answers) for a manifest PUT
   MANIFEST_INVALID: 400,
   MANIFEST_UNKNOWN: 404,
   NAME_INVALID: 400,
@@ -16,7 +16,8 @@ export const ErrorCodes = {
   SIZE_INVALID: 400,
   UNAUTHORIZED: 401,
   DENIED: 403,
-  UNSUPPORTED: 415,
+  // 405 as in Distribution: every use on /v2 is a method an endpoint does not offer (sent with Allow).
+  UNSUPPORTED: 405,
   TOOMANYREQUESTS: 429,
   RANGE_INVALID: 416,
   PAGINATION_NUMBER_INVALID: 400,

@@ -3,6 +3,7 @@ import { RegistryError } from '../oci/errors.js';
 import { parseDigest, type Digest } from '../oci/digest.js';
 import { assertRepositoryName } from '../oci/reference.js';
 import type { ByteRange } from '../store/blob-store.js';
+import type { ByteSink } from '../store/send-file.js';
 import type { Actor, RegistryContext } from './context.js';
 
 export interface BlobInfo {
@@ -26,6 +27,11 @@ export class BlobService {
 
   open(blob: BlobInfo, range?: ByteRange): Readable {
     return this.ctx.store.open(blob.digest, range);
+  }
+
+  /** Writes the blob (or an inclusive range of it) into `sink`: blob GET's fast path. See BlobStore.send. */
+  send(blob: BlobInfo, range: ByteRange | undefined, sink: ByteSink): Promise<void> {
+    return this.ctx.store.send(blob.digest, range ?? { start: 0, end: blob.size - 1 }, sink);
   }
 
   /**

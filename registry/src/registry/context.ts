@@ -28,7 +28,7 @@ export class RegistryContext {
     opts: { manifestCacheBytes?: number; pullFlushMs?: number } = {},
   ) {
     this.manifestCache = new ManifestCache(opts.manifestCacheBytes ?? 32 * 1024 * 1024);
-    this.pulls = new PullRecorder(meta.manifests, opts.pullFlushMs);
+    this.pulls = new PullRecorder(meta.manifests, opts.pullFlushMs, meta.pullStats);
   }
 
   /** An existing repository, or NAME_UNKNOWN. Validates the name first. */

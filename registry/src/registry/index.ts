@@ -7,6 +7,8 @@ import { BlobService } from './blob-service.js';
 import { UploadService } from './upload-service.js';
 import { ManifestService } from './manifest-service.js';
 import { ContentService } from './content-service.js';
+import { CacheFillService } from './cache-fill.js';
+import { ImportService } from './import-service.js';
 
 export { anonymous, type Actor } from './context.js';
 export { uploadLocation, rangeHeader } from './upload-service.js';
@@ -18,6 +20,8 @@ export class Registry {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly content: ContentService;
+  readonly cacheFill: CacheFillService;
+  readonly imports: ImportService;
 
   constructor(meta: Meta, store: BlobStore, uploads: UploadStore, events: EventBus, opts: { manifestCacheBytes?: number; pullFlushMs?: number } = {}) {
     this.ctx = new RegistryContext(meta, store, uploads, events, opts);
@@ -25,6 +29,8 @@ export class Registry {
     this.uploads = new UploadService(this.ctx);
     this.manifests = new ManifestService(this.ctx);
     this.content = new ContentService(this.ctx);
+    this.cacheFill = new CacheFillService(this.ctx, this.manifests);
+    this.imports = new ImportService(this.ctx, this.manifests);
   }
 
   /** Writes pending last-pulled times; call before closing the database. */

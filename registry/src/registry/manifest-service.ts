@@ -1,6 +1,6 @@
 import { RegistryError } from '../oci/errors.js';
 import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest.js';
-import { assertRepositoryName, assertTag } from '../oci/reference.js';
+import { assertRepositoryName, assertTag, isValidTag } from '../oci/reference.js';
 import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
 import type { ManifestRow } from '../meta/manifests.js';
 import type { RepositoryRow } from '../meta/repositories.js';
@@ -31,7 +31,16 @@ export class ManifestService {
     this.guards.push(guard);
   }
 
-  async put(repository: string, reference: string, body: Buffer, contentType: string | undefined, actor: Actor): Promise<PutManifestResult> {
+  /** Runs the policy guards for a change committed by another path (offline import). Call inside the transaction. */
+  checkGuards(change: Parameters<ManifestGuard>[0]): void {
+    for (const guard of this.guards) guard(change);
+  }
+
+  /**
+   * `cacheFill` (proxy cache): the manifest comes from an upstream whose blobs are fetched lazily, so
+   * references are not required to exist yet, and no `manifest.pushed` event fires (nobody pushed).
+   */
+  async put(repository: string, reference: string, body: Buffer, contentType: string | undefined, actor: Actor, opts: { cacheFill?: boolean } = {}): Promise<PutManifestResult> {
     assertRepositoryName(repository);
     const manifest = parseManifest(body, contentType);
     let digest: string;
@@ -57,7 +66,7 @@ export class ManifestService {
       const existingTagDigest = existing && tag ? meta.manifests.tagDigest(existing.id, tag) : undefined;
       for (const guard of this.guards) guard({ repository, tag, digest, existingTagDigest, actor });
       const repo = this.ctx.ensureRepository(repository);
-      this.assertReferencesExist(repo, manifest);
+      if (!opts.cacheFill) this.assertReferencesExist(repo, manifest);
       meta.blobs.addBlob(digest, body.length);
       meta.manifests.insert({
         repoId: repo.id,
@@ -75,6 +84,7 @@ export class ManifestService {
       if (tag) meta.manifests.tag(repo.id, tag, digest);
     });
     this.ctx.manifestCache.set(digest, body);
+    if (opts.cacheFill) return { digest, subject: manifest.subject?.digest };
     this.ctx.events.emit('manifest.pushed', {
       repository,
       digest,
@@ -93,11 +103,12 @@ export class ManifestService {
     let row: ManifestRow | undefined;
     if (looksLikeDigest(reference)) {
       row = this.ctx.meta.manifests.get(repo.id, parseDigest(reference).value);
-    } else {
-      assertTag(reference);
+    } else if (isValidTag(reference)) {
       row = this.ctx.meta.manifests.byTag(repo.id, reference);
     }
-    if (!row) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} is not in ${repository}`);
+    // A reading of a reference that is no valid tag is a plain miss (404, as in Distribution and the
+    // conformance suite): nothing can be stored under it. Writes still refuse it with TAG_INVALID.
+    if (!row) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 200)} is not in ${repository}`);
     return { repo, row };
   }
 
@@ -153,6 +164,6 @@ export class ManifestService {
   }
 }
 
-function isStored(d: Descriptor): boolean {
+export function isStored(d: Descriptor): boolean {
   return !(d.urls && d.urls.length > 0 && nonDistributable.test(d.mediaType));
 }

@@ -1,4 +1,5 @@
 import type { ManifestTable } from '../meta/manifests.js';
+import { pullBucket, type PullStatsTable } from '../meta/pull-stats.js';
 
 /**
  * Last-pulled times, gathered in memory and written in one transaction every few seconds: a pull must not
@@ -6,12 +7,25 @@ import type { ManifestTable } from '../meta/manifests.js';
  */
 export class PullRecorder {
   private pending = new Map<string, { repoId: number; digest: string; at: number }>();
+  /** Pull counts per (hour, repository) for the dashboard, written with the same batch. */
+  private counts = new Map<string, { bucket: number; repoId: number; count: number }>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly manifests: ManifestTable, private readonly intervalMs = 10_000) {}
+  constructor(
+    private readonly manifests: ManifestTable,
+    private readonly intervalMs = 10_000,
+    private readonly stats?: PullStatsTable,
+  ) {}
 
   record(repoId: number, digest: string, at = Date.now()): void {
     this.pending.set(`${repoId}\u0000${digest}`, { repoId, digest, at });
+    if (this.stats) {
+      const bucket = pullBucket(at);
+      const key = `${bucket}\u0000${repoId}`;
+      const c = this.counts.get(key);
+      if (c) c.count += 1;
+      else this.counts.set(key, { bucket, repoId, count: 1 });
+    }
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.intervalMs);
       this.timer.unref();
@@ -23,7 +37,10 @@ export class PullRecorder {
     this.timer = undefined;
     if (this.pending.size === 0) return;
     const batch = this.pending;
+    const counts = this.counts;
     this.pending = new Map();
+    this.counts = new Map();
     this.manifests.touchMany(batch.values());
+    this.stats?.addMany(counts.values());
   }
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../oci/digest.js';
+import type { ByteSink } from './send-file.js';
 
 export interface ByteRange {
   start: number;
@@ -16,6 +17,11 @@ export interface BlobStore {
   /** Size of a committed blob, or undefined when absent. */
   size(digest: Digest): Promise<number | undefined>;
   open(digest: Digest, range?: ByteRange): Readable;
+  /**
+   * Writes an inclusive byte range of a blob into `sink` (the fast path of blob GET). Rejects before writing
+   * anything when the file cannot be opened; after that, a failure leaves the sink half written.
+   */
+  send(digest: Digest, range: ByteRange, sink: ByteSink): Promise<void>;
   readSmall(digest: Digest): Promise<Buffer>;
   /** Writes small content (manifests) through staging, fsync and rename. Verifies nothing: caller hashed it. */
   writeSmall(digest: Digest, bytes: Uint8Array): Promise<void>;
@@ -25,5 +31,7 @@ export interface BlobStore {
   deleteSync(digest: Digest): void;
   /** Walks every committed blob file (for GC of files without rows). */
   list(): AsyncIterable<{ digest: Digest; mtimeMs: number; size: number }>;
+  /** Removes staging files older than `cutoff` (epoch ms) that a crash left behind before their rename. */
+  sweepStaging(cutoff: number, dryRun: boolean): Promise<{ files: number; bytes: number }>;
   usage(): Promise<{ bytes: number; files: number }>;
 }

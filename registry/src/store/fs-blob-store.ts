@@ -7,8 +7,12 @@ import { parseDigest, isDigestAlgorithm, type Digest } from '../oci/digest.js';
 import type { BlobStore, ByteRange } from './blob-store.js';
 import { StoragePaths } from './paths.js';
 import { fsyncDirSync, storageError } from './fs-util.js';
+import { sendFile, type ByteSink } from './send-file.js';
 
 export class FsBlobStore implements BlobStore {
+  /** Staging files of writeSmall calls in progress, which sweepStaging must not take. */
+  private readonly writing = new Set<string>();
+
   constructor(private readonly paths: StoragePaths) {
     fs.mkdirSync(paths.blobsTmp, { recursive: true });
   }
@@ -27,6 +31,10 @@ export class FsBlobStore implements BlobStore {
     return fs.createReadStream(this.paths.blob(digest), { ...opts, highWaterMark: 256 * 1024 });
   }
 
+  send(digest: Digest, range: ByteRange, sink: ByteSink): Promise<void> {
+    return sendFile(this.paths.blob(digest), range, sink);
+  }
+
   readSmall(digest: Digest): Promise<Buffer> {
     return fsp.readFile(this.paths.blob(digest));
   }
@@ -34,6 +42,7 @@ export class FsBlobStore implements BlobStore {
   async writeSmall(digest: Digest, bytes: Uint8Array): Promise<void> {
     if (this.existsSync(digest)) return;
     const tmp = path.join(this.paths.blobsTmp, randomUUID());
+    this.writing.add(tmp);
     try {
       const fh = await fsp.open(tmp, 'w', 0o644);
       try {
@@ -46,7 +55,25 @@ export class FsBlobStore implements BlobStore {
     } catch (e) {
       await fsp.rm(tmp, { force: true });
       throw storageError(e);
+    } finally {
+      this.writing.delete(tmp);
     }
+  }
+
+  async sweepStaging(cutoff: number, dryRun: boolean): Promise<{ files: number; bytes: number }> {
+    let files = 0;
+    let bytes = 0;
+    for (const name of await readdirSafe(this.paths.blobsTmp)) {
+      const file = path.join(this.paths.blobsTmp, name);
+      if (this.writing.has(file)) continue;
+      const st = await fsp.stat(file).catch(() => undefined);
+      // Folders are offline-import staging areas, which sweep themselves (StagingArea.sweep).
+      if (!st?.isFile() || st.mtimeMs >= cutoff || this.writing.has(file)) continue;
+      if (!dryRun) await fsp.rm(file, { force: true });
+      files += 1;
+      bytes += st.size;
+    }
+    return { files, bytes };
   }
 
   commitFileSync(tempPath: string, digest: Digest): void {

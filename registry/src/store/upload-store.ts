@@ -7,6 +7,8 @@ import { RegistryError } from '../oci/errors.js';
 import { newHasher, type Digest } from '../oci/digest.js';
 import { StoragePaths } from './paths.js';
 import { storageError } from './fs-util.js';
+import { BatchedFileWriter } from './batched-file-writer.js';
+import { noteStreamedBytes } from './garbage-pacer.js';
 
 export interface UploadInfo {
   id: string;
@@ -87,11 +89,12 @@ export class UploadStore {
           return;
         }
         hash?.update(chunk);
+        noteStreamedBytes(chunk.length);
         cb(null, chunk);
       },
     });
     try {
-      await pipeline(body, meter, fs.createWriteStream(this.paths.uploadData(id), { flags: 'a', highWaterMark: 1 << 20 }));
+      await pipeline(body, meter, new BatchedFileWriter(this.paths.uploadData(id)));
       if (expected !== undefined && written !== expected) {
         throw new RegistryError('SIZE_INVALID', `received ${written} bytes, Content-Length said ${expected}`);
       }

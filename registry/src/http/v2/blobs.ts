@@ -27,9 +27,22 @@ export async function get(ctx: Ctx, deps: V2Deps, p: RouteParams): Promise<void>
     ctx.length = length;
     return;
   }
-  const stream = deps.registry.blobs.open(blob, range);
-  ctx.body = stream;
   ctx.length = length;
+  // Written by hand with reused buffers (see store/send-file.ts) instead of piping a stream through koa.
+  ctx.respond = false;
+  try {
+    await deps.registry.blobs.send(blob, range, ctx.res);
+    ctx.res.end();
+  } catch (e) {
+    if (!ctx.res.headersSent) {
+      // Nothing sent yet (e.g. the file vanished): answer with a proper error after all.
+      ctx.respond = true;
+      throw e;
+    }
+    // Status and length are out: cutting the connection is the only way left to say "incomplete".
+    ctx.res.destroy();
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') ctx.state.log.warn({ err: e, digest: blob.digest.value }, 'blob download failed');
+  }
 }
 
 export async function del(ctx: Ctx, deps: V2Deps, p: RouteParams): Promise<void> {

@@ -9,6 +9,7 @@ import * as manifests from './manifests.js';
 import * as tags from './tags.js';
 import * as catalog from './catalog.js';
 import * as referrers from './referrers.js';
+import { proxyDispatch, routeMirror } from './proxy.js';
 
 export interface RouteParams {
   name: string;
@@ -62,6 +63,10 @@ export function v2Middleware(deps: V2Deps) {
       }
       const params: RouteParams = { name: m[1] ?? '', ref: m[2] ?? '' };
       if (route.id !== 'base' && route.id !== 'catalog') assertRepositoryName(params.name);
+      if (deps.proxy && route.id !== 'base' && route.id !== 'catalog') {
+        routeMirror(ctx, deps.proxy, route.id, params);
+        if (await proxyDispatch(ctx, deps, deps.proxy, route.id, params)) return;
+      }
       await handler(ctx, deps, params);
       return;
     }

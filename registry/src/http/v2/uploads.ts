@@ -1,4 +1,6 @@
 import { RegistryError } from '../../oci/errors.js';
+import { isValidRepositoryName } from '../../oci/reference.js';
+import type { AccessScope } from '../../auth/access.js';
 import { rangeHeader, uploadLocation, type Registry } from '../../registry/index.js';
 import type { ChunkOptions } from '../../registry/upload-service.js';
 import type { Ctx } from '../state.js';
@@ -10,11 +12,15 @@ import { actorOf } from './actor.js';
 
 /** POST /v2/<name>/blobs/uploads/: mount, single-request push (`?digest=`), or open a session. */
 export async function start(ctx: Ctx, deps: V2Deps, p: RouteParams): Promise<void> {
-  await authorize(ctx, deps.auth, 'repository', p.name, 'push');
-  const { registry } = deps;
   const mount = queryOne(ctx, 'mount');
+  const from = mount !== undefined ? queryOne(ctx, 'from') : undefined;
+  // A mount also needs pull on its source: ask for it in the challenge, or the client's token will lack it and
+  // every mount would quietly fall back to an upload. (Only a valid name is echoed into the header.)
+  const source: AccessScope[] =
+    from !== undefined && isValidRepositoryName(from) ? [{ type: 'repository', name: from, actions: ['pull'] }] : [];
+  await authorize(ctx, deps.auth, 'repository', p.name, 'push', source);
+  const { registry } = deps;
   if (mount !== undefined) {
-    const from = queryOne(ctx, 'from');
     const mounted = registry.blobs.mount(p.name, mount, from, actorOf(ctx), (repo) => mayPullSync(ctx, deps.auth, repo));
     if (mounted) return blobCreated(ctx, p.name, mount);
     // Not mountable: the spec says to fall back to an ordinary upload session.
