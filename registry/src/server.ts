@@ -79,6 +79,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   });
   const stopAudit = recordAudit(core.events, core.meta.audit);
   const proxy = new PullThroughCache(core.registry, core.proxyProjects, core.remotes, core.paths, core.events, log, new ProxyMetrics(metrics.registry));
+  auth.aliases = (repository) => proxy.mirrorAliases(repository);
 
   let ready = false;
   const api = apiMiddleware({

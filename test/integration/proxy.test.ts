@@ -149,6 +149,24 @@ test('mirror routing: containerd ?ns=docker.io and unprefixed dockerd requests r
   assert.equal(reg.server.core.meta.repositories.get('hq-cache/library/local-only'), undefined);
 });
 
+test('mirror routing with token auth: a token asked for the name the client knows covers the proxy project', async () => {
+  // dockerd and containerd ask the token endpoint for `repository:<name as they know it>:pull` and then send
+  // that token with the mirror request, which Berth routes into the proxy project.
+  const tr = await reg.fetch('/auth/token?service=berth&scope=repository:library/app:pull');
+  const { token } = (await tr.json()) as { token: string };
+  const r = await reg.fetch('/v2/library/app/manifests/1?ns=docker.io', {
+    auth: false,
+    headers: { authorization: `Bearer ${token}`, accept: index.mediaType },
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  assert.equal(r.headers.get('docker-content-digest'), index.digest);
+  // The alias grant follows the access policy of the proxy project: an anonymous token gets nothing there.
+  const anon = await reg.fetch('/auth/token?service=berth&scope=repository:team/solo:pull', { auth: false });
+  const anonToken = ((await anon.json()) as { token: string }).token;
+  const denied = await reg.fetch('/v2/team/solo/manifests/1', { auth: false, headers: { authorization: `Bearer ${anonToken}` } });
+  await expectError(denied, 401, 'UNAUTHORIZED');
+});
+
 test('upstream gone: cached tags and digests are still pulled, quickly; the breaker marks it down', async () => {
   await pullWithSkopeo('hq-fresh/team/solo:1', 'fresh-cold');
   await up.stop();

@@ -8,6 +8,8 @@ export interface AuthDeps {
   users: UserService;
   tokens: TokenService;
   policy: AccessPolicy;
+  /** Names a request for this repository may be routed to (proxy mirrors); tokens cover them too. */
+  aliases?: (repository: string) => string[];
   /** Public base URL, or undefined to derive it from the request. */
   externalUrl: string | undefined;
 }

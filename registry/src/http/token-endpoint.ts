@@ -37,7 +37,10 @@ export async function tokenEndpoint(ctx: Ctx, deps: AuthDeps): Promise<void> {
     }
     principal = p;
   }
-  const access = scopes
+  const withAliases = scopes.flatMap((s) =>
+    s.type === 'repository' && deps.aliases ? [s, ...deps.aliases(s.name).map((name) => ({ ...s, name }))] : [s],
+  );
+  const access = withAliases
     .map((s) => ({ ...s, actions: deps.policy.granted(principal, s) }))
     .filter((s) => s.actions.length > 0);
   const issued = await deps.tokens.issue(principal.username, access);

@@ -78,6 +78,19 @@ export class PullThroughCache {
     return `${hub.project}/${name}`;
   }
 
+  /**
+   * Every name a mirror-routed request for `name` may be rewritten to. The token endpoint grants scopes on
+   * these too, so a client that asked for a token on the name it knows (dockerd, containerd) may read the
+   * proxy project it is routed to, as far as the access policy allows that project.
+   */
+  mirrorAliases(name: string): string[] {
+    if (this.projects.forRepository(name)) return [];
+    return this.projects
+      .list()
+      .filter((p) => p.mirrorFor && p.mirrorFor.length > 0)
+      .map((p) => `${p.project}/${name}`);
+  }
+
   /** Counts blob bytes sent to clients from a proxy project. */
   served(project: string, bytes: number): void {
     this.metrics?.servedBytes.inc({ project }, bytes);
