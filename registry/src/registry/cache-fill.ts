@@ -1,5 +1,4 @@
 import { parseDigest, type Digest } from '../oci/digest.js';
-import { storageError } from '../store/fs-util.js';
 import type { Actor, RegistryContext } from './context.js';
 import type { ManifestService } from './manifest-service.js';
 
@@ -16,17 +15,7 @@ export class CacheFillService {
 
   /** Moves a verified, fsynced file into place and links the blob into the repository. */
   commitBlob(repository: string, digest: Digest, file: string, size: number): void {
-    const { meta, store } = this.ctx;
-    try {
-      if (meta.blobs.size(digest.value) === undefined || !store.existsSync(digest)) store.commitFileSync(file, digest);
-      this.ctx.tx(repository, () => {
-        const repo = this.ctx.ensureRepository(repository);
-        meta.blobs.addBlob(digest.value, size);
-        meta.blobs.link(repo.id, digest.value);
-      });
-    } catch (e) {
-      throw storageError(e);
-    }
+    this.ctx.commitBlobFile(repository, digest, file, size);
   }
 
   /**

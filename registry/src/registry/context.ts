@@ -4,6 +4,8 @@ import type { UploadStore } from '../store/upload-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RepositoryRow } from '../meta/repositories.js';
 import { RegistryError } from '../oci/errors.js';
+import type { Digest } from '../oci/digest.js';
+import { storageError } from '../store/fs-util.js';
 import { assertRepositoryName, projectOf } from '../oci/reference.js';
 import { ManifestCache } from './manifest-cache.js';
 import { PullRecorder } from './pull-recorder.js';
@@ -43,6 +45,25 @@ export class RegistryContext {
   ensureRepository(name: string): RepositoryRow {
     assertRepositoryName(name);
     return this.meta.repositories.ensure(name, projectOf(name));
+  }
+
+  /**
+   * Moves a verified, fsynced file into place and links the blob into the repository. Synchronous from
+   * rename to row, so GC (also synchronous per blob) can never interleave. Used by every path that commits
+   * a blob from a local file: client uploads and proxy cache fills.
+   */
+  commitBlobFile(repository: string, digest: Digest, file: string, size: number): void {
+    const { meta, store } = this;
+    try {
+      if (meta.blobs.size(digest.value) === undefined || !store.existsSync(digest)) store.commitFileSync(file, digest);
+      this.tx(repository, () => {
+        const repo = this.ensureRepository(repository);
+        meta.blobs.addBlob(digest.value, size);
+        meta.blobs.link(repo.id, digest.value);
+      });
+    } catch (e) {
+      throw storageError(e);
+    }
   }
 
   /** Runs a metadata transaction; forgets cached repository rows if it rolls back. */

@@ -3,7 +3,6 @@ import { RegistryError } from '../oci/errors.js';
 import { parseDigest, type Digest } from '../oci/digest.js';
 import { assertRepositoryName } from '../oci/reference.js';
 import type { UploadState } from '../store/upload-store.js';
-import { storageError } from '../store/fs-util.js';
 import type { Actor, RegistryContext } from './context.js';
 
 export interface ChunkOptions {
@@ -58,7 +57,7 @@ export class UploadService {
     let upload = await this.status(repository, id);
     if (body) upload = await this.append(repository, id, body, opts);
     const sealed = await this.ctx.uploads.seal(upload, digest);
-    this.commit(repository, digest, sealed.path, sealed.size);
+    this.ctx.commitBlobFile(repository, digest, sealed.path, sealed.size);
     await this.ctx.uploads.remove(id);
     this.ctx.events.emit('blob.pushed', { repository, digest: digest.value, size: sealed.size, actor: actor.username, mounted: false });
     return digest;
@@ -79,21 +78,6 @@ export class UploadService {
   async cancel(repository: string, id: string): Promise<void> {
     await this.status(repository, id);
     await this.ctx.uploads.remove(id);
-  }
-
-  /** Synchronous from file rename to row: GC (also synchronous per blob) can never interleave. */
-  private commit(repository: string, digest: Digest, file: string, size: number): void {
-    const { meta, store } = this.ctx;
-    try {
-      if (meta.blobs.size(digest.value) === undefined || !store.existsSync(digest)) store.commitFileSync(file, digest);
-      this.ctx.tx(repository, () => {
-        const repo = this.ctx.ensureRepository(repository);
-        meta.blobs.addBlob(digest.value, size);
-        meta.blobs.link(repo.id, digest.value);
-      });
-    } catch (e) {
-      throw storageError(e);
-    }
   }
 }
 
