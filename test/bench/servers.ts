@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cliPath, freePort, waitForHttp } from '../helpers/processes.js';
+import { writeDistributionConfig } from '../helpers/docker-registry.js';
 
 /** A server under test: its base URL, its process (for /proc readings) and how to stop it. */
 export interface BenchServer {
@@ -63,30 +64,7 @@ export async function startBerth(dir: string, label = 'berth'): Promise<BenchSer
 /** Debian's docker-registry (Distribution 2.8), filesystem storage, access log on (its defaults), no auth. */
 export async function startDistributionLogged(dir: string): Promise<BenchServer> {
   const port = await freePort();
-  const storage = path.join(dir, 'distribution-data');
-  fs.mkdirSync(storage, { recursive: true });
-  const configPath = path.join(dir, 'distribution.yml');
-  fs.writeFileSync(
-    configPath,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: info',
-      '  accesslog:',
-      '    disabled: false',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${storage}`,
-      '  delete:',
-      '    enabled: true',
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '',
-    ].join('\n'),
-  );
+  const configPath = writeDistributionConfig(path.join(dir, 'distribution'), port);
   const proc = spawnLogged('/usr/bin/docker-registry', ['serve', configPath], path.join(dir, 'distribution.log'), process.env);
   const stop = stopper(proc);
   const url = `http://127.0.0.1:${port}`;

@@ -20,19 +20,16 @@ export interface DistributionRegistry {
  * a temp dir: the real headquarters/upstream registry for tests. `proxyRemoteUrl` turns it into
  * Distribution's own pull-through cache.
  */
-export async function startDistribution(
-  opts: {
-    port?: number;
-    dir?: string;
-    proxyRemoteUrl?: string;
-    /** http.secret: fixed, so upload sessions survive a restart (a random one is made per start otherwise). */
-    secret?: string;
-    /** An htpasswd file (bcrypt entries): Basic auth required for every request. */
-    htpasswd?: string;
-  } = {},
-): Promise<DistributionRegistry> {
-  const port = opts.port ?? (await freePort());
-  const dir = opts.dir ?? tempDir('distribution-');
+export interface DistributionOptions {
+  proxyRemoteUrl?: string;
+  /** http.secret: fixed, so upload sessions survive a restart (a random one is made per start otherwise). */
+  secret?: string;
+  /** An htpasswd file (bcrypt entries): Basic auth required for every request. */
+  htpasswd?: string;
+}
+
+/** Writes a docker-registry config (filesystem storage under `dir`, access log on) and returns its path. */
+export function writeDistributionConfig(dir: string, port: number, opts: DistributionOptions = {}): string {
   const storage = path.join(dir, 'storage');
   fs.mkdirSync(storage, { recursive: true });
   const config = [
@@ -60,6 +57,15 @@ export async function startDistribution(
   ].join('\n');
   const configPath = path.join(dir, 'config.yml');
   fs.writeFileSync(configPath, config);
+  return configPath;
+}
+
+export async function startDistribution(
+  opts: DistributionOptions & { port?: number; dir?: string } = {},
+): Promise<DistributionRegistry> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir('distribution-');
+  const configPath = writeDistributionConfig(dir, port, opts);
   const proc = spawn('/usr/bin/docker-registry', ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
