@@ -125,6 +125,12 @@ export class ReplicationService {
     return runRule(this.runDeps(), rule, { dryRun: true, scope });
   }
 
+  /** What a rule that is not saved yet would do now (the GUI editor's live preview). Validated like create. */
+  async previewDraft(input: unknown): Promise<Plan> {
+    const rule = this.validate(input);
+    return runRule(this.runDeps(), rule, { dryRun: true, scope: {} });
+  }
+
   /** Called after any rule change (the scheduler re-syncs its cron tasks). Returns an unsubscribe function. */
   onRulesChanged(fn: () => void): () => void {
     this.changeListeners.add(fn);

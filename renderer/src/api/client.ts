@@ -19,6 +19,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** For requests the JSON client cannot make (file uploads with progress). */
+export function currentCsrfToken(): string | null {
+  return csrfToken;
+}
+
 /** Called when a request finds the session gone (expired, signed out elsewhere). */
 export function setUnauthenticatedHandler(fn: () => void): void {
   onUnauthenticated = fn;

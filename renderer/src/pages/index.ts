@@ -7,6 +7,10 @@ import { ArtifactPage } from './ArtifactPage';
 import { UsersPage } from './UsersPage';
 import { SettingsPage } from './SettingsPage';
 import { ActivityPage } from './ActivityPage';
+import { ReplicationPage } from './ReplicationPage';
+import { TransferPage } from './TransferPage';
+import { RegistriesPage } from './RegistriesPage';
+import { ProxiesPage } from './ProxiesPage';
 
 /**
  * Every page of the GUI in one table. A new capability (proxy caches, replication, offline transfer …)
@@ -41,6 +45,10 @@ export const pages: PageDef[] = [
     },
     component: ArtifactPage,
   },
+  { path: '/proxy', component: ProxiesPage, access: 'admin', feature: 'proxy', nav: { label: 'Proxy caches', icon: icons.proxy, order: 30 } },
+  { path: '/replication', component: ReplicationPage, access: 'admin', feature: 'replication', nav: { label: 'Replication', icon: icons.replication, order: 40 } },
+  { path: '/transfer', component: TransferPage, access: 'admin', feature: 'transfer', nav: { label: 'Offline transfer', icon: icons.transfer, order: 50 } },
+  { path: '/registries', component: RegistriesPage, access: 'admin', feature: 'proxy', nav: { label: 'Registries', icon: icons.settings, order: 60 } },
   { path: '/activity', component: ActivityPage, access: 'writer', nav: { label: 'Activity', icon: icons.activity, order: 70 } },
   { path: '/users', component: UsersPage, access: 'admin', nav: { label: 'Users', icon: icons.users, order: 80 } },
   { path: '/settings', component: SettingsPage, nav: { label: 'System', icon: icons.settings, order: 90 } },
