@@ -5,10 +5,15 @@ import path from 'node:path';
 import { startDistribution, type DistributionRegistry } from '../helpers/docker-registry.js';
 import { createTestRegistry, tempDir, type TestRegistry } from '../helpers/test-registry.js';
 import { makeImage, writeLayout, imageBlobs, sha256, type Image } from '../helpers/oci-image.js';
-import { skopeo } from '../helpers/processes.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { skopeo, cliPath } from '../helpers/processes.js';
 import { expectError } from '../helpers/v2-client.js';
 import { startFaultyUpstream, type FaultyUpstream } from '../helpers/faulty-upstream.js';
 import { parseDigest } from '../../registry/src/oci/digest.js';
+
+const execFileAsync = promisify(execFile);
 
 /*
  * Upstreams that lie, hang or fail, behind a small node server in front of a real docker-registry: nothing
@@ -120,6 +125,11 @@ test('circuit breaker: a hanging upstream costs two timeouts, then cached tags a
   assert.equal(faulty.hits.length, hitsWhileDown, 'a down upstream is not contacted');
   let metrics = await (await reg.fetch('/metrics')).text();
   assert.match(metrics, /berth_proxy_upstream_up\{registry="liar"\} 0/);
+  const lastUpstreamAudit = () => reg.server.core.meta.audit.page({ type: 'proxy.upstream', limit: 1 })[0]?.detail as { registry: string; state: string; reason: string | null } | undefined;
+  const down = lastUpstreamAudit();
+  assert.equal(down?.registry, 'liar');
+  assert.equal(down.state, 'down', 'going down is audited');
+  assert.ok(down.reason, 'the audit entry says why it went down');
   faulty.mode = 'pass';
   await new Promise((res) => setTimeout(res, 1100));
   const probe = await reg.fetch('/v2/lc/team/other/manifests/1', { headers: accept });
@@ -127,6 +137,7 @@ test('circuit breaker: a hanging upstream costs two timeouts, then cached tags a
   await probe.arrayBuffer();
   metrics = await (await reg.fetch('/metrics')).text();
   assert.match(metrics, /berth_proxy_upstream_up\{registry="liar"\} 1/);
+  assert.equal(lastUpstreamAudit()?.state, 'up', 'coming back is audited too');
 });
 
 test('503 with Retry-After: a cached tag is served immediately; an uncached one fails precisely', async () => {
@@ -148,10 +159,41 @@ test('GC evicts the least recently pulled cached images above the cache cap, and
   assert.ok((r.manifestsEvicted ?? 0) >= 1, JSON.stringify(r));
   assert.equal(core.meta.proxyCache.entries('lc').length, 0, 'everything above a 1-byte cap is evicted');
   assert.ok(core.meta.proxyCache.usage('lc') < before);
+  const evictedMetric = async (reason: string) =>
+    Number((await (await reg.fetch('/metrics')).text()).match(new RegExp(`berth_proxy_evicted_total\\{project="lc",reason="${reason}"\\} (\\d+)`))?.[1]);
+  assert.equal(await evictedMetric('cap'), r.manifestsEvicted, 'every eviction is counted');
+  const audited = core.meta.audit.page({ type: 'proxy.evicted', limit: 100 });
+  assert.equal(audited.length, r.manifestsEvicted);
+  assert.ok(audited.every((a) => a.repository?.startsWith('lc/') && a.reference?.startsWith('sha256:')), JSON.stringify(audited));
+  assert.deepEqual(audited[0]!.detail, { project: 'lc', reason: 'cap' });
   core.proxyProjects.update('lc', { cacheMaxBytes: 0, ttlSeconds: 3600 });
   const again = await reg.fetch('/v2/lc/team/app/manifests/1', { headers: { accept: img.manifest.mediaType } });
   assert.equal(again.status, 200, 'an evicted image is fetched again on its next pull');
   await again.arrayBuffer();
   assert.equal((await core.runGc(false)).manifestsEvicted, 0, 'a fresh image is inside its TTL');
   assert.equal((await core.gc.run({ dryRun: false, graceMs: 0, uploadMaxAgeMs: 60_000, now: Date.now() + 7200_000 })).manifestsEvicted, 1, 'past its TTL it goes');
+  assert.equal(await evictedMetric('ttl'), 1);
+  assert.deepEqual(core.meta.audit.page({ type: 'proxy.evicted', limit: 1 })[0]!.detail, { project: 'lc', reason: 'ttl' });
+});
+
+test('berth gc on a stopped server reports the cached manifests it evicted', { timeout: 60_000 }, async (t) => {
+  assert.ok(fs.existsSync(cliPath), `${cliPath} is missing: run npm run build first`);
+  const data = tempDir('proxy-gc-cli-');
+  t.after(() => fs.rmSync(data, { recursive: true, force: true }));
+  const registries = [{ name: 'liar', url: faulty.url, insecure: true }];
+  const proxies = [{ project: 'ttl', registry: 'liar', ttlSeconds: 1 }];
+  const own = await createTestRegistry({ data, registries, proxies });
+  const r = await own.fetch('/v2/ttl/team/app/manifests/1', { headers: { accept: img.manifest.mediaType } });
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  await own.close();
+  await new Promise((res) => setTimeout(res, 1100));
+  // The same declarative file the server ran with, so the CLI's core keeps the proxy project.
+  const configFile = path.join(work, 'ttl-config.yaml');
+  fs.writeFileSync(configFile, YAML.stringify({ registries, proxies }));
+  const gc = async (...args: string[]) =>
+    (await execFileAsync(process.execPath, [cliPath, 'gc', '--config', configFile, '--data', data, '--grace-minutes', '0', ...args])).stdout;
+  assert.match(await gc('--dry-run'), /^would remove: 1 proxy cache manifests \(evicted\), /);
+  assert.match(await gc(), /^removed: 1 proxy cache manifests \(evicted\), /);
+  assert.match(await gc(), /^removed: 0 blobs, /, 'nothing left to evict: the count is not printed');
 });

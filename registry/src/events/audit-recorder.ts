@@ -1,7 +1,10 @@
 import type { AuditTable } from '../meta/audit.js';
 import type { EventBus } from './event-bus.js';
 
-/** Writes content-changing events to the audit table. Pulls are not audited row by row (see PullRecorder). */
+/**
+ * Writes content-changing events to the audit table. Pulls are not audited row by row (see PullRecorder), nor
+ * are proxy cache fills (`proxy.cached`: one per pulled blob); evictions and upstream up/down changes are.
+ */
 export function recordAudit(events: EventBus, audit: AuditTable): () => void {
   const offs = [
     events.on('manifest.pushed', (e) =>
@@ -15,6 +18,12 @@ export function recordAudit(events: EventBus, audit: AuditTable): () => void {
     ),
     events.on('blob.deleted', (e) =>
       audit.add({ at: Date.now(), type: 'blob.deleted', actor: e.actor ?? null, repository: e.repository, reference: e.digest, detail: undefined }),
+    ),
+    events.on('proxy.evicted', (e) =>
+      audit.add({ at: Date.now(), type: 'proxy.evicted', actor: null, repository: e.repository, reference: e.digest, detail: { project: e.project, reason: e.reason } }),
+    ),
+    events.on('proxy.upstream', (e) =>
+      audit.add({ at: Date.now(), type: 'proxy.upstream', actor: null, repository: null, reference: null, detail: { registry: e.registry, state: e.state, reason: e.reason ?? null } }),
     ),
     events.on('gc.finished', (e) =>
       audit.add({ at: Date.now(), type: 'gc.finished', actor: null, repository: null, reference: null, detail: e }),

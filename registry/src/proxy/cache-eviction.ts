@@ -4,7 +4,6 @@ import type { Registry } from '../registry/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import { isRegistryError } from '../oci/errors.js';
 import type { ProxyProjectService } from './proxy-projects.js';
-import type { ProxyMetrics } from './proxy-metrics.js';
 
 /**
  * Cache cap and TTL of proxy projects, run by the garbage collector before it collects: cached manifests not
@@ -12,7 +11,8 @@ import type { ProxyMetrics } from './proxy-metrics.js';
  * `cacheMaxBytes`. Last-pulled times come from the batched PullRecorder (flushed first), so pulls never pay a
  * write for this. Eviction removes manifests through the registry service and unlinks blobs no remaining
  * manifest of the repository uses; the collector frees their files once the GC grace period has passed.
- * An evicted image is simply fetched again on its next pull.
+ * An evicted image is simply fetched again on its next pull. It runs in Core (the offline `berth gc` too), so
+ * it only emits `proxy.evicted`; the server, which owns the metrics, counts those events.
  */
 export class CacheEvictor {
   constructor(
@@ -20,7 +20,6 @@ export class CacheEvictor {
     private readonly meta: Meta,
     private readonly projects: ProxyProjectService,
     private readonly events: EventBus,
-    private readonly metrics?: ProxyMetrics,
   ) {}
 
   async sweep(opts: { dryRun: boolean; now: number }): Promise<number> {
@@ -56,8 +55,7 @@ export class CacheEvictor {
       throw err;
     }
     this.meta.proxyCache.dropUnusedLinks(e.repoId);
-    this.metrics?.evicted.inc({ project, reason });
-    this.events.emit('proxy.evicted', { repository: e.repository, digest: e.digest, reason });
+    this.events.emit('proxy.evicted', { project, repository: e.repository, digest: e.digest, reason });
     return true;
   }
 }
