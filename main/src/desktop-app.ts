@@ -4,12 +4,18 @@ import { z } from 'zod';
 import type { AppInfo, BridgeContract, BridgeResponse, Channel, DesktopSettings } from './contract.js';
 import { channels } from './contract.js';
 import { SettingsFile, settingsUpdateSchema } from './settings.js';
+import { TrayStatus, type CoreSignal } from './tray-status.js';
 
 /** The running core, as the shell sees it. */
 export interface RunningCore {
   url: string;
   dataDir: string;
   close(): Promise<void>;
+  /**
+   * Status signals for the tray: the current state first (replayed at once), then changes as they happen.
+   * Returns an unsubscribe function.
+   */
+  watch?(onSignal: (s: CoreSignal) => void): () => void;
 }
 
 export type StartCore = (opts: { listen: string; dataDir: string; uiDir: string }) => Promise<RunningCore>;
@@ -48,6 +54,8 @@ export class DesktopApp {
   private core: RunningCore | undefined;
   private settings!: SettingsFile;
   private quitting = false;
+  private trayStatus: TrayStatus | undefined;
+  private unwatch: (() => void) | undefined;
   private readonly e: ElectronApi;
   private readonly log: (msg: string) => void;
 
@@ -71,6 +79,7 @@ export class DesktopApp {
       if (this.quitting || !this.core) return;
       e.preventDefault();
       this.quitting = true;
+      this.unwatch?.();
       this.core.close().finally(() => app.quit());
     });
 
@@ -158,16 +167,23 @@ export class DesktopApp {
   private createTray(): void {
     const icon = this.e.nativeImage.createFromPath(path.join(this.appRoot, 'build', 'tray.png'));
     const tray = new this.e.Tray(icon);
-    tray.setToolTip(`Berth: running on ${this.core!.url}`);
+    const status = new TrayStatus(this.core!.url);
+    this.trayStatus = status;
     tray.on('click', () => this.showWindow());
+    tray.setToolTip(status.view.tooltip);
     this.refreshTrayMenu(tray);
+    this.unwatch = this.core!.watch?.((signal) => {
+      if (!status.apply(signal)) return;
+      tray.setToolTip(status.view.tooltip);
+      this.refreshTrayMenu(tray);
+    });
   }
 
   private refreshTrayMenu(tray: InstanceType<ElectronApi['Tray']>): void {
     const s = this.settings.read();
     tray.setContextMenu(
       this.e.Menu.buildFromTemplate([
-        { label: `Berth is running on ${this.core!.url.replace(/^https?:\/\//, '')}`, enabled: false },
+        { label: this.trayStatus!.view.label, enabled: false },
         { type: 'separator' },
         { label: 'Open Berth', click: () => this.showWindow() },
         { label: 'Open in browser', click: () => void this.e.shell.openExternal(this.core!.url) },

@@ -3,13 +3,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as electron from 'electron';
 import { DesktopApp, type ElectronApi, type StartCore } from './desktop-app.js';
+import { watchCoreSignals } from './core-signals.js';
 
 const startCore: StartCore = async ({ listen, dataDir, uiDir }) => {
   // Loaded lazily so a second instance exits before opening the database.
   const { startServer } = await import('../../registry/src/server.js');
   const { validateConfig } = await import('../../registry/src/config/load.js');
   const server = await startServer(validateConfig({ listen, data: dataDir }), { uiDir });
-  return { url: server.url, dataDir, close: () => server.close() };
+  const { core } = server;
+  return {
+    url: server.url,
+    dataDir,
+    close: () => server.close(),
+    watch: (onSignal) => watchCoreSignals(core, onSignal),
+  };
 };
 
 const desktop = new DesktopApp({

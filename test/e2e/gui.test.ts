@@ -113,6 +113,16 @@ test('GUI: sign in, browse a pushed repository and artifact, run GC, manage a us
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.getByRole('heading', { name: 'Last result' }).waitFor();
     await page.getByText('Blobs removed').waitFor();
+    // The GC schedule: a bad cron expression is refused in place, a good one is saved (and applied live).
+    const schedule = page.getByLabel(/^Schedule \(cron/);
+    await schedule.fill('every night');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.locator('#gc-schedule-err').getByText(/not a valid cron expression/).waitFor();
+    assert.deepEqual(problems.splice(0), ['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    await schedule.fill('0 3 * * *');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText('Scheduled GC now runs at “0 3 * * *”.').waitFor();
+    await page.getByText('plain HTTP').first().waitFor();
     await shot(page, '07-system-gc');
 
     // Users: create, change role, disable, delete.
@@ -135,6 +145,18 @@ test('GUI: sign in, browse a pushed repository and artifact, run GC, manage a us
     await page.getByRole('dialog').getByRole('button', { name: 'Delete user ci-bot' }).click();
     await page.getByText('Deleted ci-bot.').waitFor();
     assert.equal(await page.getByRole('row', { name: /ci-bot/ }).count(), 0);
+
+    // Access tokens: create one, see it listed, and pull with it as the password.
+    await page.getByRole('link', { name: 'Access tokens' }).click();
+    await page.getByText('No access tokens yet').waitFor();
+    await page.getByLabel('Name').fill('gui-e2e pipeline');
+    await page.getByLabel('Expires after').selectOption('30');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByLabel('New access token', { exact: true }).inputValue();
+    assert.match(secret, /^berth_pat_/);
+    await page.getByRole('table', { name: 'Access tokens' }).getByRole('row', { name: /gui-e2e pipeline/ }).waitFor();
+    await shot(page, '08b-access-tokens');
+    await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', `admin:${secret}`, `docker://${berth.host}/team/web-app:1.0`]);
 
     // Activity: the push, the tag deletion and the GC are in the audit log.
     await page.getByRole('link', { name: 'Activity' }).click();

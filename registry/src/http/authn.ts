@@ -2,6 +2,7 @@ import { RegistryError } from '../oci/errors.js';
 import { anonymousPrincipal, formatScope, type AccessPolicy, type AccessScope, type Action, type Principal } from '../auth/access.js';
 import { tokenAllows, type TokenService } from '../auth/tokens.js';
 import type { UserService } from '../auth/user-service.js';
+import { isAccessToken, type AccessTokenService } from '../auth/access-tokens.js';
 import type { AuthResult, Ctx } from './state.js';
 
 export interface AuthDeps {
@@ -12,6 +13,22 @@ export interface AuthDeps {
   aliases?: (repository: string) => string[];
   /** Public base URL, or undefined to derive it from the request. */
   externalUrl: string | undefined;
+  /** Personal access tokens, accepted wherever a password is. */
+  accessTokens?: AccessTokenService;
+}
+
+/**
+ * Checks a username and password, where the password may be one of the user's personal access tokens.
+ * `accessToken` tells the caller which it was (a token may not, for instance, create more tokens).
+ */
+export async function checkCredentials(deps: Pick<AuthDeps, 'users' | 'accessTokens'>, username: string, password: string): Promise<{ principal: Principal; accessToken: boolean } | undefined> {
+  // A token-shaped password is checked as a token only: a revoked or expired one costs a hash lookup, not scrypt.
+  if (deps.accessTokens && isAccessToken(password)) {
+    const principal = deps.accessTokens.authenticate(password, username);
+    return principal && { principal, accessToken: true };
+  }
+  const principal = await deps.users.authenticate(username, password);
+  return principal && { principal, accessToken: false };
 }
 
 /** Parses `Authorization: Basic …` into its parts, or undefined. */
@@ -44,9 +61,9 @@ export async function authenticate(ctx: Ctx, deps: AuthDeps): Promise<AuthResult
     result = { kind: 'token', principal, claims };
   } else if (/^basic /i.test(header)) {
     const creds = parseBasic(header);
-    const principal = creds && (await deps.users.authenticate(creds.username, creds.password));
-    if (!principal) throw challenge(ctx, deps, undefined, undefined, 'invalid username or password');
-    result = { kind: 'basic', principal };
+    const checked = creds && (await checkCredentials(deps, creds.username, creds.password));
+    if (!checked) throw challenge(ctx, deps, undefined, undefined, 'invalid username or password');
+    result = { kind: 'basic', principal: checked.principal, accessToken: checked.accessToken };
   } else {
     result = { kind: 'anonymous', principal: anonymousPrincipal };
   }

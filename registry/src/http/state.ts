@@ -13,7 +13,7 @@ export interface BerthState {
 
 export type AuthResult =
   | { kind: 'anonymous'; principal: Principal }
-  | { kind: 'basic'; principal: Principal }
+  | { kind: 'basic'; principal: Principal; /** a personal access token, not a password */ accessToken?: boolean }
   | { kind: 'token'; principal: Principal; claims: TokenClaims }
   | { kind: 'session'; principal: Principal };
 

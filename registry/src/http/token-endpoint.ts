@@ -1,6 +1,6 @@
 import { RegistryError } from '../oci/errors.js';
 import { anonymousPrincipal, parseScopes, type AccessScope, type Principal } from '../auth/access.js';
-import { parseBasic, type AuthDeps } from './authn.js';
+import { checkCredentials, parseBasic, type AuthDeps } from './authn.js';
 import { readSmallBody } from './body.js';
 import type { Ctx } from './state.js';
 
@@ -29,7 +29,7 @@ export async function tokenEndpoint(ctx: Ctx, deps: AuthDeps): Promise<void> {
     scopes = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap(parseScopes);
   }
   if (username !== undefined) {
-    const p = await deps.users.authenticate(username, password ?? '');
+    const p = (await checkCredentials(deps, username, password ?? ''))?.principal;
     if (!p) {
       throw new RegistryError('UNAUTHORIZED', 'invalid username or password', undefined, {
         'WWW-Authenticate': `Basic realm="${deps.tokens.service}"`,

@@ -122,3 +122,17 @@ export interface Project {
   kind: string;
   createdAt: number;
 }
+
+export interface AccessToken {
+  id: number;
+  name: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface SystemSettings {
+  gc: { schedule: string; source: 'config' | 'settings'; configDefault: string };
+  storage: { dataDir: string; database: string; blobs: string; uploads: string; secrets: string; dropFolder: string | null };
+  tls: { externalUrl: string | null; servedOverHttps: boolean; note: string };
+}

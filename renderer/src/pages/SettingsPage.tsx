@@ -5,15 +5,17 @@ import { useApi, useServerEvents } from '../components/useApi';
 import { useSession } from '../app/session';
 import { Badge, Card, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { formatBytes, formatDate, timeAgo } from '../components/format';
+import { GcScheduleEditor, StorageAndTlsCard } from './SystemSettingsCards';
 
 export function SettingsPage() {
   const { can } = useSession();
   const system = useApi<SystemInfo>('/system');
   return (
     <>
-      <PageHeader title="System" subtitle="Storage, garbage collection and projects." />
+      <PageHeader title="System" subtitle="Storage, TLS, garbage collection and projects." />
       {system.error && <ErrorBox error={system.error} onRetry={system.reload} />}
       {system.data && <StorageCard s={system.data} />}
+      {can.admin && <StorageAndTlsCard />}
       <GcCard canRun={can.admin} />
       <ProjectsCard canEdit={can.admin} />
     </>
@@ -93,12 +95,17 @@ function GcCard({ canRun }: { canRun: boolean }) {
       {!status.data && status.loading && <Loading />}
       {status.data && (
         <dl className="details">
-          <dt>Schedule</dt>
-          <dd>{status.data.schedule ? <code>{status.data.schedule}</code> : <span className="muted">off (set gc.schedule in the config file)</span>}</dd>
+          {!canRun && (
+            <>
+              <dt>Schedule</dt>
+              <dd>{status.data.schedule ? <code>{status.data.schedule}</code> : <span className="muted">off</span>}</dd>
+            </>
+          )}
           <dt>Last run</dt>
           <dd>{status.data.last ? `${timeAgo(status.data.last.at)} (${formatDate(status.data.last.at)})${status.data.last.actor ? ` by ${status.data.last.actor}` : ''}` : 'never'}</dd>
         </dl>
       )}
+      {canRun && <GcScheduleEditor onSaved={status.reload} />}
       {error && (
         <div className="alert alert-error" role="alert">
           {error}

@@ -11,6 +11,7 @@ import { ReplicationPage } from './ReplicationPage';
 import { TransferPage } from './TransferPage';
 import { RegistriesPage } from './RegistriesPage';
 import { ProxiesPage } from './ProxiesPage';
+import { AccessTokensPage } from './AccessTokensPage';
 
 /**
  * Every page of the GUI in one table. A new capability (proxy caches, replication, offline transfer …)
@@ -51,6 +52,7 @@ export const pages: PageDef[] = [
   { path: '/registries', component: RegistriesPage, access: 'admin', feature: 'proxy', nav: { label: 'Registries', icon: icons.settings, order: 60 } },
   { path: '/activity', component: ActivityPage, access: 'writer', nav: { label: 'Activity', icon: icons.activity, order: 70 } },
   { path: '/users', component: UsersPage, access: 'admin', nav: { label: 'Users', icon: icons.users, order: 80 } },
+  { path: '/tokens', component: AccessTokensPage, nav: { label: 'Access tokens', icon: icons.key, order: 85 } },
   { path: '/settings', component: SettingsPage, nav: { label: 'System', icon: icons.settings, order: 90 } },
 ];
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DesktopApp, type ElectronApi, type RunningCore } from '../../../main/src/desktop-app.js';
+import type { CoreSignal } from '../../../main/src/tray-status.js';
 
 /*
  * The Electron main process with Electron replaced by recording fakes through DesktopApp's injection seam
@@ -230,4 +231,76 @@ test('the tray shows the status and offers quick actions; quitting stops the cor
   let preventedAgain = false;
   fake.app.emit('before-quit', { preventDefault: () => (preventedAgain = true) });
   assert.equal(preventedAgain, false);
+});
+
+test('the tray reports upstream offline and replication failing from the core\'s signals, and recovers', async (t) => {
+  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-desktop-'));
+  t.after(() => fs.rmSync(userData, { recursive: true, force: true }));
+  const fake = fakeElectron({ userData });
+  let emit: ((s: CoreSignal) => void) | undefined;
+  let unsubscribed = 0;
+  const app = new DesktopApp({
+    electron: fake.electron,
+    mainDir: '/opt/berth/resources/app.asar/dist/main/src',
+    log: () => undefined,
+    startCore: async (o): Promise<RunningCore> => ({
+      url: `http://127.0.0.1:${o.listen.split(':')[1]}`,
+      dataDir: o.dataDir,
+      close: async () => undefined,
+      watch(onSignal) {
+        // the current state is replayed first: a rule whose last run failed before the app started
+        onSignal({ type: 'replication', rule: 'nightly', ok: true });
+        emit = onSignal;
+        return () => void unsubscribed++;
+      },
+    }),
+  });
+  await app.start();
+  const tray = fake.trays[0]!;
+  const status = () => tray.menu[0]!.label;
+  assert.equal(status(), 'Berth is running on 127.0.0.1:5000');
+  assert.equal(tray.tooltip, 'Berth: running on http://127.0.0.1:5000');
+
+  emit!({ type: 'upstream', registry: 'docker-hub', up: false });
+  assert.equal(status(), 'Berth: upstream offline (docker-hub)');
+  assert.match(tray.tooltip, /upstream offline \(docker-hub\)/);
+  assert.equal(tray.menu[0]!.enabled, false);
+  assert.ok(tray.menu.some((i) => i.label === 'Quit Berth'), 'quick actions stay');
+
+  emit!({ type: 'replication', rule: 'to-hq', ok: false });
+  assert.equal(status(), 'Berth: replication failing (to-hq); upstream offline (docker-hub)');
+  emit!({ type: 'upstream', registry: 'docker-hub', up: true });
+  assert.equal(status(), 'Berth: replication failing (to-hq)');
+  assert.match(tray.tooltip, /^Berth on http:\/\/127\.0\.0\.1:5000: replication failing \(to-hq\)$/);
+  // another rule succeeding does not clear it; the failing rule's next good run does
+  emit!({ type: 'replication', rule: 'nightly', ok: true });
+  assert.equal(status(), 'Berth: replication failing (to-hq)');
+  emit!({ type: 'replication', rule: 'to-hq', ok: true });
+  assert.equal(status(), 'Berth is running on 127.0.0.1:5000');
+  assert.equal(tray.tooltip, 'Berth: running on http://127.0.0.1:5000');
+
+  fake.app.emit('before-quit', { preventDefault: () => undefined });
+  assert.equal(unsubscribed, 1, 'stops listening before the core closes');
+});
+
+test('a rule that failed before the app started shows at once', async (t) => {
+  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-desktop-'));
+  t.after(() => fs.rmSync(userData, { recursive: true, force: true }));
+  const fake = fakeElectron({ userData });
+  const app = new DesktopApp({
+    electron: fake.electron,
+    mainDir: '/opt/berth/resources/app.asar/dist/main/src',
+    log: () => undefined,
+    startCore: async (o): Promise<RunningCore> => ({
+      url: `http://127.0.0.1:${o.listen.split(':')[1]}`,
+      dataDir: o.dataDir,
+      close: async () => undefined,
+      watch(onSignal) {
+        onSignal({ type: 'replication', rule: 'to-hq', ok: false });
+        return () => undefined;
+      },
+    }),
+  });
+  await app.start();
+  assert.equal(fake.trays[0]!.menu[0]!.label, 'Berth: replication failing (to-hq)');
 });

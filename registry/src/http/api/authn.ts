@@ -1,5 +1,6 @@
 import type { Principal } from '../../auth/access.js';
-import { parseBasic } from '../authn.js';
+import { checkCredentials, parseBasic } from '../authn.js';
+import { isAccessToken } from '../../auth/access-tokens.js';
 import type { AuthResult, Ctx } from '../state.js';
 import { ApiError } from './errors.js';
 import type { ApiDeps } from './deps.js';
@@ -30,14 +31,21 @@ export async function authenticateApi(ctx: Ctx, deps: ApiDeps): Promise<ApiAuth 
     const creds = parseBasic(header);
     if (!creds) throw new ApiError('unauthenticated', 'malformed Basic credentials');
     limitOrThrow(ctx, deps, creds.username);
-    const principal = await deps.users.authenticate(creds.username, creds.password);
-    if (!principal) {
+    const checked = await checkCredentials(deps.auth, creds.username, creds.password);
+    if (!checked) {
       deps.limiter.fail(ctx.ip, creds.username);
       throw new ApiError('unauthenticated', 'invalid username or password');
     }
-    return { result: { kind: 'basic', principal }, session: undefined };
+    return { result: { kind: 'basic', principal: checked.principal, accessToken: checked.accessToken }, session: undefined };
   }
-  if (/^bearer /i.test(header)) {
+  const bearer = /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+  if (bearer !== undefined && isAccessToken(bearer)) {
+    // A personal access token names its user itself, so scripts can send it alone.
+    const principal = deps.auth.accessTokens?.authenticate(bearer);
+    if (!principal) throw new ApiError('unauthenticated', 'the access token is unknown, expired or revoked');
+    return { result: { kind: 'basic', principal, accessToken: true }, session: undefined };
+  }
+  if (bearer !== undefined) {
     const claims = await deps.auth.tokens.verify(header.slice(7).trim());
     const mayUseApi = claims?.access.some((a) => a.type === apiTokenScope.type && a.name === apiTokenScope.name);
     const principal = claims?.sub ? deps.users.principalOf(claims.sub) : undefined;

@@ -17,7 +17,8 @@ export interface ApiDeps {
   inventory: Inventory;
   users: UserService;
   events: EventBus;
-  gc: { run(dryRun: boolean): Promise<GcResult>; readonly isRunning: boolean };
+  /** schedule: the cron expression in force when it can change at run time (else config.gc.schedule). */
+  gc: { run(dryRun: boolean): Promise<GcResult>; readonly isRunning: boolean; readonly schedule?: string };
   auth: AuthDeps;
   config: BerthConfig;
   version: string;

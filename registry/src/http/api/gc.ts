@@ -30,7 +30,7 @@ export const gcRoutes = [
       const last = deps.meta.audit.latest('gc.finished');
       return {
         running: deps.gc.isRunning,
-        schedule: deps.config.gc.schedule,
+        schedule: deps.gc.schedule ?? deps.config.gc.schedule,
         graceMinutes: deps.config.gc.graceMinutes,
         last: last ? { at: last.at, actor: last.actor, result: resultSchema.parse(last.detail) } : null,
       };

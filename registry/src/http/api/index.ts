@@ -20,6 +20,7 @@ import { auditRoutes } from './audit.js';
 import { metricsRoutes } from './metrics.js';
 import { eventRoutes } from './events.js';
 import { openApiDocument } from './openapi.js';
+import { accessTokenRoutes } from './access-tokens.js';
 
 const MAX_BODY = 256 * 1024;
 
@@ -27,6 +28,7 @@ const MAX_BODY = 256 * 1024;
 export const coreRoutes: ApiRoute[] = [
   ...sessionRoutes,
   ...meRoutes,
+  ...accessTokenRoutes,
   ...systemRoutes,
   ...repositoryRoutes,
   ...userRoutes,

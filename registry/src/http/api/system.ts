@@ -50,7 +50,7 @@ export const systemRoutes = [
           users: deps.meta.users.count(),
         },
         features: deps.features,
-        gc: { schedule: deps.config.gc.schedule, graceMinutes: deps.config.gc.graceMinutes },
+        gc: { schedule: deps.gc.schedule ?? deps.config.gc.schedule, graceMinutes: deps.config.gc.graceMinutes },
       };
     },
   }),
