@@ -13,6 +13,7 @@ import { isTransferError } from './transfer/errors.js';
 import { renderProgress } from './transfer/progress-bar.js';
 import type { TransferActivity } from './transfer/transfer-service.js';
 import { registerSecretCommands } from './secrets/cli-commands.js';
+import { registerScanCommands } from './scan/cli-commands.js';
 
 const program = new Command();
 program.name('berth').description('Berth: an OCI registry appliance for the edge').version('0.1.0');
@@ -97,7 +98,8 @@ program
         uploadMaxAgeMs: core.config.gc.uploadMaxAgeMinutes * 60_000,
       });
       process.stdout.write(
-        `${r.dryRun ? 'would remove' : 'removed'}: ${r.blobsRemoved} blobs, ${r.orphanFilesRemoved} orphan files, ` +
+        `${r.dryRun ? 'would remove' : 'removed'}: ${r.manifestsEvicted ? `${r.manifestsEvicted} proxy cache manifests (evicted), ` : ''}` +
+          `${r.blobsRemoved} blobs, ${r.orphanFilesRemoved} orphan files, ` +
           `${r.linksRemoved} unused links, ${r.uploadsRemoved} stale uploads; ${formatBytes(r.bytesFreed)} ${r.dryRun ? 'would be ' : ''}freed in ${r.durationMs} ms\n`,
       );
     } finally {
@@ -278,6 +280,7 @@ program
   });
 
 registerSecretCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data });
+registerScanCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data, offlineCore });
 
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

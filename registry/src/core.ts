@@ -17,6 +17,7 @@ import { lazySecretStore, openSecretStore, type SecretStore } from './secrets/in
 import { RemoteRegistryService } from './upstream/remote-registries.js';
 import { ProxyProjectService } from './proxy/proxy-projects.js';
 import { CacheEvictor } from './proxy/cache-eviction.js';
+import { ScanService } from './scan/scan-service.js';
 
 /**
  * Everything that works on a data folder without HTTP: used by the server and by offline CLI commands
@@ -37,6 +38,8 @@ export class Core {
   readonly secrets: SecretStore;
   readonly remotes: RemoteRegistryService;
   readonly proxyProjects: ProxyProjectService;
+  /** Vulnerability database, scans, scan on push (started by the server), pull-gate decisions. */
+  readonly scan: ScanService;
 
   constructor(readonly config: BerthConfig, readonly log: Logger) {
     fs.mkdirSync(config.data, { recursive: true, mode: 0o750 });
@@ -56,6 +59,7 @@ export class Core {
       reserveBytes: config.transfer.reserveMiB * 1024 * 1024,
     });
     this.meta.repositories.ensureProject('library', { public: true });
+    this.scan = new ScanService(this.registry, this.store, this.meta, this.events, log, config.scan);
     this.secrets = lazySecretStore(() => openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir }));
     this.remotes = new RemoteRegistryService(this.meta, this.secrets);
     this.proxyProjects = new ProxyProjectService(this.meta, this.remotes);

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import cron from 'node-cron';
 import type { BerthConfig } from './config/schema.js';
 import { Core } from './core.js';
+import { RegistryError } from './oci/errors.js';
+import { scanRoutes } from './http/api/scan.js';
 import { createLogger, type Logger } from './logger.js';
 import { lockDataDir } from './lock.js';
 import { TokenService } from './auth/tokens.js';
@@ -22,6 +23,14 @@ import { Inventory } from './registry/inventory.js';
 import { berthVersion } from './version.js';
 import { ReplicationScheduler } from './replication/scheduler.js';
 import { DropFolderWatcher } from './transfer/drop-folder.js';
+import { replicationRoutes } from './http/api/replication.js';
+import { transferRoutes } from './http/api/transfer.js';
+import { registryRoutes } from './http/api/registries.js';
+import { proxyRoutes } from './http/api/proxies.js';
+import type { TransferActivity } from './transfer/transfer-service.js';
+import { AccessTokenService } from './auth/access-tokens.js';
+import { GcSchedule } from './gc/gc-schedule.js';
+import { settingsRoutes } from './http/api/settings.js';
 
 export interface BerthServer {
   readonly core: Core;
@@ -72,14 +81,37 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     },
     projectOf,
   );
-  const auth: AuthDeps = { users: core.users, tokens, policy, externalUrl: config.externalUrl };
+  const accessTokens = new AccessTokenService(core.meta.accessTokens, (u) => core.users.principalOf(u));
+  const auth: AuthDeps = { users: core.users, tokens, policy, externalUrl: config.externalUrl, accessTokens };
   const metrics = new Metrics(() => {
     const t = core.meta.blobs.totals();
     return { bytes: t.bytes, blobs: t.count, repositories: core.meta.repositories.count() };
   });
   const stopAudit = recordAudit(core.events, core.meta.audit);
-  const proxy = new PullThroughCache(core.registry, core.proxyProjects, core.remotes, core.paths, core.events, log, new ProxyMetrics(metrics.registry));
+  core.scan.watchPushes();
+  core.scan.pollDatabase(config.scan.dbPollSeconds * 1000);
+  core.registry.manifests.addPullGuard(({ repository, digest }) => {
+    const gate = core.scan.gate(repository, digest);
+    if (!gate.allowed) throw new RegistryError('DENIED', gate.reason ?? 'pull blocked by the vulnerability policy');
+  });
+  const proxyMetrics = new ProxyMetrics(metrics.registry);
+  // Eviction runs in Core's GC sweep, which has no metrics; its events feed the counter (the bus dies with core).
+  core.events.on('proxy.evicted', (e) => proxyMetrics.evicted.inc({ project: e.project, reason: e.reason }));
+  const proxy = new PullThroughCache(core.registry, core.proxyProjects, core.remotes, core.paths, core.events, log, proxyMetrics);
+  // Imports and exports report on the TransferService; the event bus carries them to the GUI's live feed.
+  const toBus = (a: TransferActivity) =>
+    core.events.emit('transfer.activity', { id: a.id, kind: a.kind, source: a.source, label: a.label, state: a.state, phase: a.phase, bytesDone: a.bytesDone, bytesTotal: a.bytesTotal, error: a.error });
+  for (const e of ['progress', 'finished', 'failed'] as const) core.transfer.on(e, toBus);
+  const health = () => proxy.gate.health();
   auth.aliases = (repository) => proxy.mirrorAliases(repository);
+
+  // The GC schedule can be changed from the GUI; a stored setting overrides config.gc.schedule.
+  const gcSchedule = new GcSchedule(core.meta.settings, config.gc.schedule, () => {
+    core
+      .runGc(false)
+      .then((r) => log.info({ gc: r }, 'scheduled garbage collection finished'))
+      .catch((e: unknown) => log.error({ err: e }, 'scheduled garbage collection failed'));
+  }, log);
 
   let ready = false;
   const api = apiMiddleware({
@@ -88,14 +120,42 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     inventory: new Inventory(core.registry.ctx),
     users: core.users,
     events: core.events,
-    gc: { run: (dryRun) => core.runGc(dryRun), get isRunning() { return core.gc.isRunning; } },
+    gc: { run: (dryRun) => core.runGc(dryRun), get isRunning() { return core.gc.isRunning; }, get schedule() { return gcSchedule.state.schedule; } },
     auth,
     config,
     version: berthVersion,
     startedAt: Date.now(),
     sessions: new SessionStore(),
     limiter: new LoginLimiter(),
-    features: {},
+    features: { replication: true, transfer: true, proxy: true, scan: true },
+    extraRoutes: [
+      ...settingsRoutes({
+        gcSchedule,
+        storage: {
+          dataDir: core.paths.root,
+          database: core.paths.database,
+          blobs: core.paths.blobsRoot,
+          uploads: core.paths.uploadsRoot,
+          secrets: core.paths.secretsDir,
+          dropFolder: config.transfer.watch ? config.transfer.dropFolder || core.paths.importDir : null,
+        },
+      }),
+      ...scanRoutes(core.scan),
+      ...replicationRoutes(core.replication),
+      ...transferRoutes({ transfer: core.transfer, paths: core.paths, reserveBytes: config.transfer.reserveMiB * 1024 * 1024 }),
+      ...registryRoutes({
+        remotes: core.remotes,
+        secrets: core.secrets,
+        health,
+        usedBy: (r) => {
+          const p = core.proxyProjects.usingRegistry(r);
+          if (p) return `proxy project ${p}`;
+          const rule = core.replication.list().find((v) => v.rule.registry === r);
+          return rule ? `replication rule ${rule.rule.name}` : undefined;
+        },
+      }),
+      ...proxyRoutes({ proxies: core.proxyProjects, meta: core.meta, metrics: proxyMetrics, health, offline: (r) => core.remotes.get(r)?.offline ?? false }),
+    ],
   });
   const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
   const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy });
@@ -117,16 +177,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
 
-  const gcTask =
-    config.gc.schedule && cron.validate(config.gc.schedule)
-      ? cron.schedule(config.gc.schedule, () => {
-          core
-            .runGc(false)
-            .then((r) => log.info({ gc: r }, 'scheduled garbage collection finished'))
-            .catch((e: unknown) => log.error({ err: e }, 'scheduled garbage collection failed'));
-        })
-      : undefined;
-  if (config.gc.schedule && !gcTask) log.warn({ schedule: config.gc.schedule }, 'gc.schedule is not a valid cron expression; scheduled GC is off');
+  gcSchedule.start();
   // Replication schedules and onPush triggers; call replicationScheduler.sync() after changing rules.
   const replicationScheduler = new ReplicationScheduler(core.replication, core.events, log);
   replicationScheduler.sync();
@@ -149,16 +200,20 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     close() {
       closing ??= (async () => {
         ready = false;
-        await gcTask?.stop();
+        await gcSchedule.stop();
         await replicationScheduler.stop();
         await core.replication.close();
         await dropFolder?.close();
+        core.scan.stop();
+        await core.scan.idle();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         stopAudit();
+        accessTokens.close();
+        for (const e of ['progress', 'finished', 'failed'] as const) core.transfer.off(e, toBus);
         core.close();
         unlock?.();
       })();

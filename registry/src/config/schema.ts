@@ -45,6 +45,22 @@ export const configSchema = z
       })
       .strict()
       .default({ manifestCacheMiB: 32 }),
+    /** Vulnerability scanning. See scan/. Per-project switches (scan on push, pull gate) live in the database. */
+    scan: z
+      .object({
+        /** Refuse a layer that decompresses to more than this many times its size (decompression bombs). */
+        maxExpansionRatio: z.number().int().min(2).max(100_000).default(200),
+        /** Scan pushes to these projects (in addition to projects switched on through the API). */
+        onPushProjects: z.array(z.string()).default([]),
+        /** How often the server looks for a newly imported vulnerability database (then rescans what it scanned). */
+        dbPollSeconds: z.number().min(1).max(86_400).default(60),
+        /** A vulnerability database built longer ago than this is stale (0: never). */
+        dbMaxAgeDays: z.number().min(0).max(3650).default(0),
+        /** What a stale database does: warn (scan output, logs) or block (pull gates and `berth scan --fail-on` fail). */
+        dbStale: z.enum(['warn', 'block']).default('warn'),
+      })
+      .strict()
+      .default({ maxExpansionRatio: 200, onPushProjects: [], dbPollSeconds: 60, dbMaxAgeDays: 0, dbStale: 'warn' }),
     /** Offline transfer (bundles, drop folder). See transfer/. */
     transfer: z
       .object({

@@ -37,7 +37,19 @@ export interface BerthEvents {
   /** An upstream's circuit breaker changed state (down: requests are answered from cache without waiting). */
   'proxy.upstream': { registry: string; state: 'up' | 'down'; reason: string | undefined };
   /** The garbage collector evicted a cached manifest (cache cap or TTL of a proxy project). */
-  'proxy.evicted': { repository: string; digest: string; reason: 'cap' | 'ttl' };
+  'proxy.evicted': { project: string; repository: string; digest: string; reason: 'cap' | 'ttl' };
+  /** An import or export started, progressed (a few per second) or ended; the TransferService's activity record. */
+  'transfer.activity': {
+    id: string;
+    kind: 'import' | 'export';
+    source: string;
+    label: string;
+    state: 'running' | 'done' | 'failed';
+    phase: string;
+    bytesDone: number;
+    bytesTotal: number | undefined;
+    error: { code: string; message: string } | undefined;
+  };
 }
 
 export type EventName = keyof BerthEvents;
@@ -89,4 +101,5 @@ const eventNames: Record<EventName, true> = {
   'proxy.cached': true,
   'proxy.upstream': true,
   'proxy.evicted': true,
+  'transfer.activity': true,
 };

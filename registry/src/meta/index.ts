@@ -8,6 +8,10 @@ import { PullStatsTable } from './pull-stats.js';
 import { InventoryQueries } from './inventory.js';
 import { DefinitionTable, ProxyCacheQueries } from './remotes.js';
 import { ReplicationTable } from './replication.js';
+import { VulnDbTable } from './vulndb.js';
+import { ScanReportTable } from './scan-reports.js';
+import { AccessTokenTable } from './access-tokens.js';
+import { SettingsTable } from './settings.js';
 
 export type { Db } from './db.js';
 
@@ -24,6 +28,10 @@ export class Meta {
   readonly proxyProjects: DefinitionTable;
   readonly proxyCache: ProxyCacheQueries;
   readonly replication: ReplicationTable;
+  readonly vulndb: VulnDbTable;
+  readonly scanReports: ScanReportTable;
+  readonly accessTokens: AccessTokenTable;
+  readonly settings: SettingsTable;
 
   constructor(readonly db: Db) {
     this.repositories = new RepositoryTable(db);
@@ -37,6 +45,10 @@ export class Meta {
     this.proxyProjects = new DefinitionTable(db, 'proxy_projects');
     this.proxyCache = new ProxyCacheQueries(db);
     this.replication = new ReplicationTable(db);
+    this.vulndb = new VulnDbTable(db);
+    this.scanReports = new ScanReportTable(db);
+    this.accessTokens = new AccessTokenTable(db);
+    this.settings = new SettingsTable(db);
   }
 
   static open(file: string): Meta {

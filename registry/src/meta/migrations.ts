@@ -213,4 +213,107 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'vulnerability database and scan reports',
+    up(db) {
+      db.exec(`
+        -- one imported OSV archive per source (usually an ecosystem); generation = the rows now served.
+        -- An import writes a new generation beside the old and switches this pointer when complete.
+        CREATE TABLE vuln_sources (
+          name TEXT PRIMARY KEY,
+          generation INTEGER NOT NULL,
+          imported_at INTEGER NOT NULL,
+          built_at INTEGER,
+          records INTEGER NOT NULL,
+          file TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE vuln_generations (
+          id INTEGER PRIMARY KEY,
+          source TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+
+        -- OSV records; aliases and severity as JSON
+        CREATE TABLE vulns (
+          gen INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          modified TEXT,
+          published TEXT,
+          withdrawn TEXT,
+          aliases TEXT NOT NULL,
+          summary TEXT,
+          severity TEXT NOT NULL,
+          PRIMARY KEY (gen, id)
+        ) WITHOUT ROWID;
+        -- one affected[] entry; package as the matcher looks it up (PyPI names normalised), ranges as JSON
+        CREATE TABLE vuln_affected (
+          gen INTEGER NOT NULL,
+          vuln_id TEXT NOT NULL,
+          ecosystem TEXT NOT NULL,
+          package TEXT NOT NULL,
+          spec TEXT NOT NULL
+        );
+        CREATE INDEX vuln_affected_package ON vuln_affected(package, gen);
+        CREATE INDEX vuln_affected_gen ON vuln_affected(gen);
+
+        -- the last scan of an artifact (by manifest digest: the same bytes scan the same in every repository)
+        CREATE TABLE scan_reports (
+          digest TEXT PRIMARY KEY,
+          status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+          scanned_at INTEGER NOT NULL,
+          db_built_at INTEGER,
+          inventory TEXT,
+          error TEXT,
+          critical INTEGER NOT NULL DEFAULT 0,
+          high INTEGER NOT NULL DEFAULT 0,
+          medium INTEGER NOT NULL DEFAULT 0,
+          low INTEGER NOT NULL DEFAULT 0,
+          unknown INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE scan_findings (
+          digest TEXT NOT NULL REFERENCES scan_reports(digest) ON DELETE CASCADE,
+          vuln_id TEXT NOT NULL,
+          aliases TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          score REAL,
+          package TEXT NOT NULL,
+          package_type TEXT NOT NULL,
+          installed TEXT NOT NULL,
+          fixed TEXT,
+          layer TEXT,
+          summary TEXT,
+          PRIMARY KEY (digest, vuln_id, package, installed)
+        ) WITHOUT ROWID;
+
+        -- per-project scanning switches; a missing row means the defaults
+        CREATE TABLE project_scan_settings (
+          project TEXT PRIMARY KEY REFERENCES projects(name) ON DELETE CASCADE,
+          scan_on_push INTEGER NOT NULL DEFAULT 0,
+          gate_severity TEXT,
+          gate_unscanned TEXT NOT NULL DEFAULT 'allow' CHECK (gate_unscanned IN ('allow', 'block')),
+          allowlist TEXT NOT NULL DEFAULT '[]'
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 6,
+    name: 'personal access tokens',
+    up(db) {
+      db.exec(`
+        -- tokens for scripts and CI; token_hash = sha256 hex of the random secret (the secret is never stored)
+        CREATE TABLE access_tokens (
+          id INTEGER PRIMARY KEY,
+          user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          name TEXT NOT NULL,
+          token_hash TEXT NOT NULL UNIQUE,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER,
+          last_used_at INTEGER,
+          UNIQUE (user_id, name)
+        );
+      `);
+    },
+  },
 ];

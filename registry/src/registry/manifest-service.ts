@@ -22,13 +22,21 @@ const nonDistributable = /\.(foreign|nondistributable)\./;
 /** Hook for policies (immutability, quotas) that must see a manifest before it is committed. */
 export type ManifestGuard = (change: { repository: string; tag: string | undefined; digest: string; existingTagDigest: string | undefined; actor: Actor }) => void;
 
+/** Hook for policies that decide whether a manifest may be served (the vulnerability pull gate); throws to refuse. */
+export type PullGuard = (pull: { repository: string; digest: string; actor: Actor }) => void;
+
 export class ManifestService {
   private readonly guards: ManifestGuard[] = [];
+  private readonly pullGuards: PullGuard[] = [];
 
   constructor(private readonly ctx: RegistryContext) {}
 
   addGuard(guard: ManifestGuard): void {
     this.guards.push(guard);
+  }
+
+  addPullGuard(guard: PullGuard): void {
+    this.pullGuards.push(guard);
   }
 
   /** Runs the policy guards for a change committed by another path (offline import). Call inside the transaction. */
@@ -114,6 +122,7 @@ export class ManifestService {
 
   async get(repository: string, reference: string, actor: Actor): Promise<FetchedManifest> {
     const { repo, row } = this.resolve(repository, reference);
+    for (const guard of this.pullGuards) guard({ repository, digest: row.digest, actor });
     let bytes = this.ctx.manifestCache.get(row.digest);
     if (!bytes) {
       bytes = await this.ctx.store.readSmall(parseDigest(row.digest));

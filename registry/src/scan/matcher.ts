@@ -1,0 +1,186 @@
+import type { AffectedMatchRow } from '../meta/vulndb.js';
+import type { Inventory, InventoryPackage, OsInfo } from './inventory/types.js';
+import { schemeForEcosystem, schemes, type VersionScheme } from './versions/index.js';
+import type { AffectedSpec } from './vulndb/osv.js';
+import { lookupName } from './vulndb/osv.js';
+import { rate, severityRank, type Severity } from './severity.js';
+
+/*
+ * Matches an inventory against OSV records. OSV semantics (https://ossf.github.io/osv-schema/#evaluation):
+ * a version is affected when listed in `versions`, or when, walking a range's events in version order,
+ * the last applicable event is an `introduced` (not followed by a `fixed` ≤ it or a `last_affected` < it),
+ * and it is below a `limit` when the range has any. OS packages match by their source package too (Debian
+ * and Alpine advisories name source packages), within the release-qualified ecosystem of the image's OS.
+ */
+
+export interface Finding {
+  /** The CVE id when the record or its aliases have one, else the record's own id. */
+  vulnId: string;
+  aliases: string[];
+  severity: Severity;
+  score: number | undefined;
+  package: string;
+  packageType: string;
+  installed: string;
+  fixed: string | undefined;
+  layer: string;
+  summary: string | undefined;
+}
+
+export interface VulnLookup {
+  affecting(pkg: string): AffectedMatchRow[];
+}
+
+interface Candidate {
+  ecosystems: { base: string; release: string | undefined };
+  names: { name: string; version: string }[];
+}
+
+/** Alpine releases are "v3.19" in OSV; VERSION_ID is "3.19.1". */
+function osRelease(os: OsInfo | undefined, base: string): string | undefined {
+  if (!os) return undefined;
+  if (base === 'Alpine') {
+    const m = /^(\d+)\.(\d+)/.exec(os.versionId);
+    return m ? `v${m[1]}.${m[2]}` : undefined;
+  }
+  return os.versionId || undefined;
+}
+
+/** os-release ID → OSV ecosystem of RPM distributions that publish OSV data. */
+const rpmEcosystems: Record<string, string> = { rocky: 'Rocky Linux', almalinux: 'AlmaLinux', rhel: 'Red Hat', 'opensuse-leap': 'openSUSE', 'opensuse-tumbleweed': 'openSUSE', sles: 'SUSE', mageia: 'Mageia' };
+
+function candidate(p: InventoryPackage, os: OsInfo | undefined): Candidate | undefined {
+  // Distribution advisories name source packages and source versions (a binNMU's "+b1" is not in them);
+  // the binary name is looked up too, for records that use it.
+  const names = [{ name: p.sourceName ?? p.name, version: p.sourceVersion ?? p.version }];
+  if (p.sourceName && p.sourceName !== p.name) names.push({ name: p.name, version: p.version });
+  switch (p.type) {
+    case 'deb': {
+      const base = os?.id === 'ubuntu' ? 'Ubuntu' : 'Debian';
+      return { ecosystems: { base, release: osRelease(os, base) }, names };
+    }
+    case 'apk':
+      return { ecosystems: { base: 'Alpine', release: osRelease(os, 'Alpine') }, names };
+    case 'rpm': {
+      const base = rpmEcosystems[os?.id ?? ''];
+      // OSV qualifies these by major release ("Rocky Linux:9", "AlmaLinux:9").
+      return base ? { ecosystems: { base, release: os?.versionId.split('.')[0] || undefined }, names } : undefined;
+    }
+    case 'npm':
+      return { ecosystems: { base: 'npm', release: undefined }, names };
+    case 'pypi':
+      return { ecosystems: { base: 'PyPI', release: undefined }, names: names.map((n) => ({ ...n, name: lookupName('PyPI', n.name) })) };
+    default:
+      return undefined;
+  }
+}
+
+/** "Debian:12" applies to Debian 12 only; "Debian" to every release; Ubuntu's "Ubuntu:22.04:LTS" by prefix. */
+function ecosystemApplies(recordEcosystem: string, c: Candidate): boolean {
+  const [base, ...rest] = recordEcosystem.split(':');
+  if (base !== c.ecosystems.base) return false;
+  if (rest.length === 0) return true;
+  const release = c.ecosystems.release;
+  return release !== undefined && rest[0] === release;
+}
+
+type Event = { introduced?: string; fixed?: string; last_affected?: string; limit?: string };
+
+function eventVersion(e: Event): string {
+  return (e.introduced ?? e.fixed ?? e.last_affected ?? e.limit)!;
+}
+
+/** Affected, and the fixed version that applies (the first `fixed` above the installed version). */
+export function affectedBy(version: string, spec: AffectedSpec, ecosystemScheme: VersionScheme): { affected: boolean; fixed: string | undefined } {
+  if (spec.versions.includes(version)) return { affected: true, fixed: undefined };
+  for (const range of spec.ranges) {
+    if (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER') continue;
+    const scheme = range.type === 'SEMVER' ? schemes.semver : ecosystemScheme;
+    const cmp = (a: string, b: string): number => {
+      if (a === b) return 0;
+      if (a === '0') return -1;
+      if (b === '0') return 1;
+      return scheme.compare(a, b);
+    };
+    const events = range.events.filter((e) => eventVersion(e) !== undefined && !e.limit);
+    const limits = range.events.filter((e) => e.limit !== undefined).map((e) => e.limit!);
+    // Stable sort by version; at one version an introduced comes before a fixed (so [x, x) is empty).
+    const order = (e: Event) => (e.introduced !== undefined ? 0 : 1);
+    events.sort((a, b) => cmp(eventVersion(a), eventVersion(b)) || order(a) - order(b));
+    let vulnerable = false;
+    for (const e of events) {
+      if (e.introduced !== undefined && (e.introduced === '0' || cmp(version, e.introduced) >= 0)) vulnerable = true;
+      else if (e.fixed !== undefined && cmp(version, e.fixed) >= 0) vulnerable = false;
+      else if (e.last_affected !== undefined && cmp(version, e.last_affected) > 0) vulnerable = false;
+    }
+    if (vulnerable && limits.length > 0 && !limits.some((l) => l === '*' || cmp(version, l) < 0)) vulnerable = false;
+    if (vulnerable) {
+      const fixed = events.find((e) => e.fixed !== undefined && cmp(e.fixed, version) > 0)?.fixed;
+      return { affected: true, fixed };
+    }
+  }
+  return { affected: false, fixed: undefined };
+}
+
+function canonicalId(id: string, aliases: string[]): string {
+  if (id.startsWith('CVE-')) return id;
+  return aliases.find((a) => a.startsWith('CVE-')) ?? id;
+}
+
+export interface MatchResult {
+  findings: Finding[];
+  /** Versions the schemes could not read (e.g. a malformed version in an image), for the report's notes. */
+  problems: string[];
+}
+
+export function match(inventory: Inventory, db: VulnLookup): MatchResult {
+  const findings = new Map<string, Finding>();
+  const problems = new Set<string>();
+  for (const p of inventory.packages) {
+    const c = candidate(p, inventory.os);
+    if (!c) continue;
+    const scheme = schemeForEcosystem(c.ecosystems.base);
+    if (!scheme) continue;
+    for (const n of c.names) {
+      for (const row of db.affecting(n.name)) {
+        if (row.withdrawn || !ecosystemApplies(row.ecosystem, c)) continue;
+        const spec = JSON.parse(row.spec) as AffectedSpec;
+        let result: { affected: boolean; fixed: string | undefined };
+        try {
+          result = affectedBy(n.version, spec, scheme);
+        } catch (e) {
+          problems.add(`${row.vulnId} for ${n.name} ${n.version}: ${(e as Error).message}`);
+          continue;
+        }
+        if (!result.affected) continue;
+        const aliases = JSON.parse(row.aliases) as string[];
+        const id = canonicalId(row.vulnId, aliases);
+        const key = `${id}\0${p.type}\0${p.name}\0${p.version}`;
+        const record = JSON.parse(row.severity) as { cvss?: { type: string; score: string }[]; label?: string } | null;
+        const rated = rate([spec.severity, record?.cvss ?? []], [spec.label, record?.label]);
+        const prev = findings.get(key);
+        // The same CVE through two records (a DSA and the CVE itself): keep the better-known severity.
+        if (prev && (severityRank(prev.severity) >= severityRank(rated.severity) || rated.severity === 'unknown')) {
+          if (!prev.fixed && result.fixed) prev.fixed = result.fixed;
+          continue;
+        }
+        findings.set(key, {
+          vulnId: id,
+          aliases: [row.vulnId, ...aliases].filter((a, i, all) => a !== id && all.indexOf(a) === i),
+          severity: rated.severity,
+          score: rated.score,
+          package: p.name,
+          packageType: p.type,
+          installed: p.version,
+          fixed: result.fixed ?? prev?.fixed,
+          layer: p.layer,
+          summary: row.summary ?? undefined,
+        });
+      }
+    }
+  }
+  const list = [...findings.values()].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0) || a.vulnId.localeCompare(b.vulnId) || a.package.localeCompare(b.package),
+  );
+  return { findings: list, problems: [...problems] };
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { VulnRecordRow } from '../../meta/vulndb.js';
+import { normalizePypiName } from '../inventory/parsers.js';
+
+/*
+ * OSV schema 1.x (https://ossf.github.io/osv-schema/), the parts Berth uses. Unknown fields are allowed (the
+ * schema grows); a record without id or with malformed ranges is refused with the field named.
+ */
+
+const event = z
+  .object({ introduced: z.string().optional(), fixed: z.string().optional(), last_affected: z.string().optional(), limit: z.string().optional() })
+  .loose();
+
+const range = z.object({ type: z.string(), repo: z.string().optional(), events: z.array(event) }).loose();
+
+const severity = z.object({ type: z.string(), score: z.string() }).loose();
+
+const affected = z
+  .object({
+    package: z.object({ ecosystem: z.string(), name: z.string(), purl: z.string().optional() }).loose().optional(),
+    ranges: z.array(range).optional(),
+    versions: z.array(z.string()).optional(),
+    severity: z.array(severity).optional(),
+    ecosystem_specific: z.record(z.string(), z.unknown()).optional(),
+    database_specific: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+
+export const osvRecordSchema = z
+  .object({
+    schema_version: z.string().optional(),
+    id: z.string().min(1).max(256),
+    modified: z.string().optional(),
+    published: z.string().optional(),
+    withdrawn: z.string().optional(),
+    aliases: z.array(z.string()).optional(),
+    upstream: z.array(z.string()).optional(),
+    summary: z.string().optional(),
+    details: z.string().optional(),
+    severity: z.array(severity).optional(),
+    affected: z.array(affected).optional(),
+    database_specific: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+
+export type OsvRecord = z.infer<typeof osvRecordSchema>;
+
+/** What the matcher reads from one affected[] entry. */
+export interface AffectedSpec {
+  ranges: { type: string; events: { introduced?: string; fixed?: string; last_affected?: string; limit?: string }[] }[];
+  versions: string[];
+  /** Severity given for this package only (OSV affected[].severity or ecosystem_specific.severity). */
+  severity: { type: string; score: string }[];
+  label: string | undefined;
+}
+
+/** Package names as the matcher looks them up: PyPI's are normalised (PEP 503), the rest exact. */
+export function lookupName(ecosystem: string, name: string): string {
+  return ecosystem.split(':')[0]!.toLowerCase() === 'pypi' ? normalizePypiName(name) : name;
+}
+
+export function toRow(raw: unknown): VulnRecordRow {
+  const r = osvRecordSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new Error(`not an OSV record: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const rec = r.data;
+  const label = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    id: rec.id,
+    modified: rec.modified,
+    published: rec.published,
+    withdrawn: rec.withdrawn,
+    aliases: [...(rec.aliases ?? []), ...(rec.upstream ?? [])].filter((a, i, all) => all.indexOf(a) === i && a !== rec.id),
+    summary: rec.summary ?? rec.details?.split('\n', 1)[0]?.slice(0, 300),
+    severity: { cvss: rec.severity ?? [], label: label(rec.database_specific?.severity) },
+    affected: (rec.affected ?? [])
+      .filter((a) => a.package)
+      .map((a) => {
+        const spec: AffectedSpec = {
+          ranges: (a.ranges ?? []).map((x) => ({ type: x.type, events: x.events })),
+          versions: a.versions ?? [],
+          severity: a.severity ?? [],
+          label: label(a.ecosystem_specific?.severity) ?? label(a.database_specific?.severity),
+        };
+        return { ecosystem: a.package!.ecosystem, package: lookupName(a.package!.ecosystem, a.package!.name), spec };
+      }),
+  };
+}
