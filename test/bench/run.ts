@@ -4,7 +4,7 @@
  * issue 2. Prints a table and writes test-output/bench.json. Not part of `npm test`.
  *
  * Knobs (environment): BENCH_ROUNDS (default 3), BENCH_WRK_SECONDS (default 10), BENCH_EXTRA (proxy,
- * replication, transfer or all: further sections, off by default).
+ * replication, transfer, scan or all: further sections, off by default).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -209,6 +209,17 @@ async function extraSections(targets: Target[]): Promise<string[]> {
       { ...summarize('Transfer: import (MiB/s) vs baseline', [t.importMiBs], [t.baselineImportMiBs], 'higher', undefined), target: '≥ 0.8x baseline', pass: t.importRatio >= 0.8 },
     );
     notes.push(`Transfer rows: the Distribution column is the baseline of transfer.ts; peak RSS (MiB) ${JSON.stringify(t.peakRssMiB)}.`);
+  }
+  if (wantExtra('scan')) {
+    checkDeadline('scan section');
+    const { benchScan } = await import('./scan.js');
+    const s = await benchScan();
+    targets.push({
+      ...summarize('Scan: compressed layers (MB/s) vs gzip -dc | tar -t', [s.scanMBs], [s.baselineMBs], 'higher', undefined),
+      target: '≥ 0.7x baseline',
+      pass: s.ratio >= 0.7,
+    });
+    notes.push(`Scan rows: the Distribution column is \`gzip -dc | tar -t\` over the same layers; ${s.importRecords} OSV records imported in ${s.importSeconds.toFixed(1)} s.`);
   }
   return notes;
 }
