@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { Duplex, Transform, type Readable } from 'node:stream';
 import { TransferError } from './errors.js';
@@ -23,6 +24,18 @@ export function decompressor(kind: Compression): Duplex | undefined {
 }
 
 /** Detects compression from the first bytes. */
+/** The compression of a file, from its first bytes. */
+export async function sniffFileCompression(file: string): Promise<Compression> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(b, 0, 4, 0);
+    return sniffCompression(b.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
 export function sniffCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';

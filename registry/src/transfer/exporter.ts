@@ -14,7 +14,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import { TransferError } from './errors.js';
 import { BUNDLE_FILE, BUNDLE_FORMAT, REF_NAME, type BundleDescription } from './bundle-manifest.js';
 import { selectContent, type Selection } from './selection.js';
-import { compressor, decompressor, sniffCompression, type Compression } from './compression.js';
+import { compressor, decompressor, sniffFileCompression, type Compression } from './compression.js';
 import { concatFiles, groupInputs, partName, SplitWriter } from './split-files.js';
 import { tarEntries } from './archive-entries.js';
 import { parseJson } from './layout-reader.js';
@@ -219,7 +219,7 @@ export class Exporter {
 export async function readBundleDescriptionFrom(file: string): Promise<BundleDescription> {
   const [files] = await groupInputs([file]);
   const raw = concatFiles(files!);
-  const d = decompressor(sniffCompression(await headOf(files![0]!)));
+  const d = decompressor(await sniffFileCompression(files![0]!));
   const input = d ? raw.pipe(d) : raw;
   if (d) raw.on('error', (e) => d.destroy(e));
   for await (const e of tarEntries(input)) {
@@ -231,13 +231,3 @@ export async function readBundleDescriptionFrom(file: string): Promise<BundleDes
   throw new TransferError('FORMAT', `${file} is not a Berth bundle (no ${BUNDLE_FILE})`);
 }
 
-async function headOf(file: string): Promise<Buffer> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(b, 0, 4, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}

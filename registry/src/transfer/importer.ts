@@ -8,7 +8,7 @@ import { StagingArea } from '../store/staging-area.js';
 import { TransferError } from './errors.js';
 import { folderEntries, tarEntries, type ArchiveEntry } from './archive-entries.js';
 import { collect, type Collected } from './entry-collector.js';
-import { bombGuard, decompressor, sniffCompression, type Compression } from './compression.js';
+import { bombGuard, decompressor, sniffFileCompression, type Compression } from './compression.js';
 import { concatFiles } from './split-files.js';
 import { PlanBuilder } from './plan-builder.js';
 import { BUNDLE_FILE, type BundleDescription } from './bundle-manifest.js';
@@ -80,7 +80,7 @@ export class Importer {
     } else {
       bytesTotal = 0;
       for (const f of files) bytesTotal += (await fsp.stat(f)).size;
-      compression = sniffCompression(await head(files[0]!));
+      compression = await sniffFileCompression(files[0]!);
       const raw = concatFiles(files, tick);
       entries = tarEntries(this.decompressed(raw, compression));
     }
@@ -160,16 +160,6 @@ function alreadyImported(b: BundleDescription, imports: Registry['imports']): bo
   );
 }
 
-async function head(file: string): Promise<Buffer> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(b, 0, 4, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 async function freeBytes(dir: string): Promise<number> {
   const s = await fs.promises.statfs(dir);
