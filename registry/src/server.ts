@@ -114,6 +114,8 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   }, log);
 
   let ready = false;
+  // The scheduler starts after the server listens; until then no rule has a next run to show.
+  let nextReplicationRun: (rule: string) => Date | null = () => null;
   const api = apiMiddleware({
     meta: core.meta,
     registry: core.registry,
@@ -141,7 +143,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
         },
       }),
       ...scanRoutes(core.scan),
-      ...replicationRoutes(core.replication),
+      ...replicationRoutes(core.replication, (rule) => nextReplicationRun(rule)),
       ...transferRoutes({ transfer: core.transfer, paths: core.paths, reserveBytes: config.transfer.reserveMiB * 1024 * 1024 }),
       ...registryRoutes({
         remotes: core.remotes,
@@ -181,6 +183,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   // Replication schedules and onPush triggers; call replicationScheduler.sync() after changing rules.
   const replicationScheduler = new ReplicationScheduler(core.replication, core.events, log);
   replicationScheduler.sync();
+  nextReplicationRun = (rule) => replicationScheduler.nextRun(rule);
 
   await core.transfer.sweep().catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
   const dropFolder = config.transfer.watch

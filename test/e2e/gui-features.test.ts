@@ -134,7 +134,21 @@ test('GUI: registries, proxy cache, replication, export and import', { timeout: 
     await shot(page, '24-transfer');
 
     await nav(page, 'Dashboard');
-    await page.getByText('Proxy cache').first().waitFor();
+    // Proxy tile: the pull through hq-cache missed (so the rate is below 100 %), fetched bytes upstream and
+    // served them; hq answered, so it is up. Replication tile: from-hq succeeded and runs next at 02:00.
+    await page.getByText('Proxy cache hit rate').waitFor();
+    const proxyTile = page.locator('.stat', { hasText: 'Proxy cache hit rate' });
+    const rate = Number((await proxyTile.locator('.stat-value').innerText()).replace(/\s*%$/, ''));
+    assert.ok(rate >= 0 && rate < 100, `hit rate after a cold pull: ${rate}`);
+    assert.match(await proxyTile.innerText(), /\d+ hits? · [1-9]\d* miss(es)?/);
+    assert.match(await proxyTile.innerText(), /[1-9][\d.]* (B|KB|MB|KiB|MiB) served · [1-9][\d.]* (B|KB|MB|KiB|MiB) from upstream · [\d.]+ (B|KB|MB|KiB|MiB) saved/);
+    await proxyTile.getByLabel('Upstream health').getByText('hq: up').waitFor();
+    assert.doesNotMatch((await proxyTile.getAttribute('class')) ?? '', /stat-bad/);
+    const replTile = page.locator('.stat', { hasText: 'Replication' }).filter({ hasText: 'from-hq' });
+    await replTile.getByText(/succeeded (just now|\d+ min ago)/).waitFor();
+    assert.equal(await replTile.locator('.stat-value').innerText(), '1 rule');
+    const next = await replTile.getByText(/^next /).innerText();
+    assert.match(next, /02:00|2:00/, `the next run of "0 2 * * *": ${next}`);
     await shot(page, '25-dashboard-features');
     assert.deepEqual(problems, [], 'the browser reported errors');
   } catch (e) {

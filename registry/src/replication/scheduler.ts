@@ -49,6 +49,11 @@ export class ReplicationScheduler {
     }
   }
 
+  /** When the rule's cron schedule fires next; null when it has none, is disabled or unknown. */
+  nextRun(name: string): Date | null {
+    return this.tasks.get(name)?.task.getNextRun() ?? null;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.offPush();

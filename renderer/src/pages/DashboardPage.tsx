@@ -8,6 +8,7 @@ import { BarChart } from '../components/BarChart';
 import { ActivityList } from '../components/ActivityList';
 import { formatBytes, plural } from '../components/format';
 import { icons } from '../components/Icons';
+import { ProxyTile, ReplicationTile } from '../components/FeatureTiles';
 
 const ranges = [
   { id: '24h', label: '24 hours' },
@@ -31,7 +32,7 @@ export function DashboardPage() {
       <PageHeader title="Dashboard" subtitle="What this registry holds and how it is used." />
       {system.error && <ErrorBox error={system.error} onRetry={system.reload} />}
       {!system.data && system.loading && <Loading />}
-      {system.data && <Overview s={system.data} />}
+      {system.data && <Overview s={system.data} admin={can.admin} />}
       {system.data?.counts.repositories === 0 && <FirstSteps host={system.data.registryHost} insecure={system.data.insecure} />}
       <div className="grid-2">
         <Card
@@ -92,7 +93,7 @@ export function DashboardPage() {
   );
 }
 
-function Overview({ s }: { s: SystemInfo }) {
+function Overview({ s, admin }: { s: SystemInfo; admin: boolean }) {
   const used = s.storage.fsTotalBytes - s.storage.fsFreeBytes;
   const usedPct = s.storage.fsTotalBytes > 0 ? (used / s.storage.fsTotalBytes) * 100 : 0;
   const tone = usedPct > 90 ? 'bad' : usedPct > 75 ? 'warn' : 'ok';
@@ -114,8 +115,9 @@ function Overview({ s }: { s: SystemInfo }) {
         }
       />
       <Stat label="Users" value={s.counts.users.toLocaleString()} hint={`Berth ${s.version}`} />
-      {s.features.proxy && <Stat label="Proxy cache" value="On" hint={<Link to="/proxy">Open proxy caches</Link>} />}
-      {s.features.replication && <Stat label="Replication" value="On" hint={<Link to="/replication">Open replication</Link>} />}
+      {/* The figures come from admin-only endpoints; other users see that the feature is on. */}
+      {s.features.proxy && (admin ? <ProxyTile /> : <Stat label="Proxy cache" value="On" />)}
+      {s.features.replication && (admin ? <ReplicationTile /> : <Stat label="Replication" value="On" />)}
     </div>
   );
 }

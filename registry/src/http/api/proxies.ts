@@ -42,6 +42,8 @@ export const proxyViewSchema = z.object({
   /** hits / (hits + misses) since the server started; null before the first request. */
   hitRate: z.number().nullable(),
   servedBytes: z.number().int(),
+  /** Blob bytes fetched from this project's upstream registry since start (shared by projects on that registry). */
+  upstreamBytes: z.number().int(),
   upstream: z.object({ state: z.string(), reason: z.string().nullable(), offline: z.boolean() }),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -52,11 +54,13 @@ const updateBody = patchSchema(proxyProjectSchema.omit({ project: true }));
 
 type Counter = { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> };
 
-async function byProject(c: Counter | undefined): Promise<Map<string, number>> {
+const byProject = (c: Counter | undefined) => byLabel(c, 'project');
+
+async function byLabel(c: Counter | undefined, label: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!c) return out;
   for (const v of (await c.get()).values) {
-    const p = String(v.labels.project ?? '');
+    const p = String(v.labels[label] ?? '');
     out.set(p, (out.get(p) ?? 0) + v.value);
   }
   return out;
@@ -71,7 +75,12 @@ function proxyApiError(e: unknown): unknown {
 export function proxyRoutes(deps: ProxyRouteDeps): ApiRoute[] {
   const { proxies } = deps;
   const views = async (list: ProxyProject[]) => {
-    const [hits, misses, served] = await Promise.all([byProject(deps.metrics?.hits), byProject(deps.metrics?.misses), byProject(deps.metrics?.servedBytes)]);
+    const [hits, misses, served, fetched] = await Promise.all([
+      byProject(deps.metrics?.hits),
+      byProject(deps.metrics?.misses),
+      byProject(deps.metrics?.servedBytes),
+      byLabel(deps.metrics?.upstreamBytes, 'registry'),
+    ]);
     const health = deps.health();
     return list.map((p) => {
       const h = hits.get(p.project) ?? 0;
@@ -84,6 +93,7 @@ export function proxyRoutes(deps: ProxyRouteDeps): ApiRoute[] {
         misses: m,
         hitRate: h + m > 0 ? h / (h + m) : null,
         servedBytes: served.get(p.project) ?? 0,
+        upstreamBytes: fetched.get(p.registry) ?? 0,
         upstream: { state: up?.state ?? 'closed', reason: up?.reason ?? null, offline: deps.offline(p.registry) },
       };
     });

@@ -47,6 +47,8 @@ const ruleViewSchema = z.object({
   source: z.enum(['file', 'api']),
   running: z.boolean(),
   lastExecution: executionSchema.nullable(),
+  /** When the cron schedule fires next (null: no schedule, disabled, or the scheduler is not running). */
+  nextRunAt: timestamp.nullable(),
 });
 
 const planSchema = z.object({
@@ -94,9 +96,8 @@ function replicationApiError(e: unknown): unknown {
   return e;
 }
 
-const view = (v: ReturnType<ReplicationService['get']>) => ({ ...v, lastExecution: v.lastExecution ?? null });
-
-export function replicationRoutes(service: ReplicationService): ApiRoute[] {
+export function replicationRoutes(service: ReplicationService, nextRun: (rule: string) => Date | null = () => null): ApiRoute[] {
+  const view = (v: ReturnType<ReplicationService['get']>) => ({ ...v, lastExecution: v.lastExecution ?? null, nextRunAt: nextRun(v.rule.name)?.getTime() ?? null });
   return [
     route({
       method: 'get',
