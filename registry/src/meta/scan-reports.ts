@@ -46,7 +46,14 @@ interface RawReport {
 
 /** Scan reports (one per manifest digest, replaced by each scan) and the per-project scan switches. */
 export class ScanReportTable {
-  constructor(private readonly db: Db) {}
+  // Read on every manifest GET (the pull gate): prepared once.
+  private readonly settingsStmt;
+
+  constructor(private readonly db: Db) {
+    this.settingsStmt = db.prepare<[string], { scan_on_push: number; gate_severity: string | null; gate_unscanned: 'allow' | 'block'; allowlist: string }>(
+      'SELECT * FROM project_scan_settings WHERE project = ?',
+    );
+  }
 
   save(report: ReportRow, findings: FindingRow[]): void {
     this.db.transaction(() => {
@@ -122,11 +129,7 @@ export class ScanReportTable {
   }
 
   projectSettings(project: string): ProjectScanSettings {
-    const r = this.db
-      .prepare<[string], { scan_on_push: number; gate_severity: string | null; gate_unscanned: 'allow' | 'block'; allowlist: string }>(
-        'SELECT * FROM project_scan_settings WHERE project = ?',
-      )
-      .get(project);
+    const r = this.settingsStmt.get(project);
     if (!r) return { scanOnPush: false, gateSeverity: undefined, gateUnscanned: 'allow', allowlist: [] };
     return {
       scanOnPush: r.scan_on_push === 1,
