@@ -315,6 +315,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const cause = e instanceof Error && e.cause ? ` (cause: ${String((e.cause as Error).message ?? e.cause)})` : '';
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}${cause}\n`);
   process.exitCode = 1;
 });

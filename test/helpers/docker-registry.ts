@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForHttp } from './processes.js';
-import { tempDir } from './test-registry.js';
+import { tempDir } from './temp-dir.js';
 
 export interface DistributionRegistry {
   url: string;

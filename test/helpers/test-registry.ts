@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startServer, type BerthServer } from '../../registry/src/server.js';
 import { validateConfig } from '../../registry/src/config/load.js';
 import type { BerthConfigInput } from '../../registry/src/config/schema.js';
@@ -20,9 +18,9 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export function tempDir(prefix = 'berth-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+import { tempDir } from './temp-dir.js';
+
+export { tempDir };
 
 export function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
