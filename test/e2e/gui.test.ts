@@ -144,6 +144,8 @@ test('GUI: sign in, browse a pushed repository and artifact, run GC, manage a us
     await page.getByRole('button', { name: 'Delete user ci-bot' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete user ci-bot' }).click();
     await page.getByText('Deleted ci-bot.').waitFor();
+    // The message shows before the list has reloaded: wait for the row to go, then check it is gone.
+    await page.getByRole('row', { name: /ci-bot/ }).waitFor({ state: 'detached', timeout: 5000 });
     assert.equal(await page.getByRole('row', { name: /ci-bot/ }).count(), 0);
 
     // Access tokens: create one, see it listed, and pull with it as the password.
