@@ -9,8 +9,9 @@ import { rate, severityRank, type Severity } from './severity.js';
  * Matches an inventory against OSV records. OSV semantics (https://ossf.github.io/osv-schema/#evaluation):
  * a version is affected when listed in `versions`, or when, walking a range's events in version order,
  * the last applicable event is an `introduced` (not followed by a `fixed` ≤ it or a `last_affected` < it),
- * and it is below a `limit` when the range has any. OS packages match by their source package too (Debian
- * and Alpine advisories name source packages), within the release-qualified ecosystem of the image's OS.
+ * and it is below a `limit` when the range has any. OS packages match by their source package too (Debian,
+ * Alpine, Rocky and AlmaLinux advisories name source packages; Red Hat's name binary or source RPMs), within the
+ * release-qualified ecosystem of the image's OS. Red Hat qualifies by product stream instead (see redHatStream).
  */
 
 export interface Finding {
@@ -31,7 +32,7 @@ export interface VulnLookup {
   affecting(pkg: string): AffectedMatchRow[];
 }
 
-interface Candidate {
+export interface Candidate {
   ecosystems: { base: string; release: string | undefined };
   names: { name: string; version: string }[];
 }
@@ -46,7 +47,11 @@ function osRelease(os: OsInfo | undefined, base: string): string | undefined {
   return os.versionId || undefined;
 }
 
-/** os-release ID → OSV ecosystem of RPM distributions that publish OSV data. */
+/**
+ * os-release ID → OSV ecosystem of RPM distributions that publish OSV data. "rhel" is RHEL and also every UBI
+ * image. Others, CentOS Stream ("centos") and Fedora among them, publish none: their packages are reported as
+ * not checked (see match()) rather than silently clean.
+ */
 const rpmEcosystems: Record<string, string> = { rocky: 'Rocky Linux', almalinux: 'AlmaLinux', rhel: 'Red Hat', 'opensuse-leap': 'openSUSE', 'opensuse-tumbleweed': 'openSUSE', sles: 'SUSE', mageia: 'Mageia' };
 
 function candidate(p: InventoryPackage, os: OsInfo | undefined): Candidate | undefined {
@@ -75,12 +80,25 @@ function candidate(p: InventoryPackage, os: OsInfo | undefined): Candidate | und
   }
 }
 
+/**
+ * Red Hat names product streams by CPE ("Red Hat:enterprise_linux:9::appstream" is cpe:/a:redhat:enterprise_linux:
+ * 9::appstream). An image says only its release, not its repositories, so it takes the fixes of every repository
+ * of its major release's main stream (baseos, appstream, crb, …). Extended-support streams (rhel_eus:9.2,
+ * rhel_aus, rhel_e4s, rhel_tus, rhel_els) and layered products (openshift, rhel_software_collections, …) ship
+ * their own builds to subscribers of those channels: their fixed versions would be wrong for a UBI or
+ * mainline RHEL image, so they do not apply.
+ */
+function redHatStream(rest: string[], major: string | undefined): boolean {
+  return major !== undefined && rest[0] === 'enterprise_linux' && rest[1] === major;
+}
+
 /** "Debian:12" applies to Debian 12 only; "Debian" to every release; Ubuntu's "Ubuntu:22.04:LTS" by prefix. */
-function ecosystemApplies(recordEcosystem: string, c: Candidate): boolean {
+export function ecosystemApplies(recordEcosystem: string, c: Candidate): boolean {
   const [base, ...rest] = recordEcosystem.split(':');
   if (base !== c.ecosystems.base) return false;
   if (rest.length === 0) return true;
   const release = c.ecosystems.release;
+  if (base === 'Red Hat') return redHatStream(rest, release);
   return release !== undefined && rest[0] === release;
 }
 
@@ -131,14 +149,31 @@ export interface MatchResult {
   findings: Finding[];
   /** Versions the schemes could not read (e.g. a malformed version in an image), for the report's notes. */
   problems: string[];
+  /** Packages that could not be checked at all (an OS without vulnerability data), for the report's notes. */
+  unchecked: string[];
+}
+
+/**
+ * OS packages of a distribution no vulnerability source covers (CentOS Stream, Fedora, an RPM image without
+ * os-release …): zero findings would read as "clean", so the report says they were not checked.
+ */
+function uncheckedNote(type: string, count: number, os: OsInfo | undefined): string {
+  const what = `${count} ${type} package${count === 1 ? '' : 's'}`;
+  if (!os) return `${what}: the image has no /etc/os-release, so their distribution (and its vulnerability data) is unknown; they were not checked`;
+  const name = os.prettyName ?? `${os.id} ${os.versionId}`.trim();
+  return `${what}: Berth has no vulnerability source for ${name} (os-release ID "${os.id}"; OSV publishes none); they were not checked`;
 }
 
 export function match(inventory: Inventory, db: VulnLookup): MatchResult {
   const findings = new Map<string, Finding>();
   const problems = new Set<string>();
+  const unchecked = new Map<string, number>();
   for (const p of inventory.packages) {
     const c = candidate(p, inventory.os);
-    if (!c) continue;
+    if (!c) {
+      if (p.type === 'rpm') unchecked.set(p.type, (unchecked.get(p.type) ?? 0) + 1);
+      continue;
+    }
     const scheme = schemeForEcosystem(c.ecosystems.base);
     if (!scheme) continue;
     for (const n of c.names) {
@@ -182,5 +217,5 @@ export function match(inventory: Inventory, db: VulnLookup): MatchResult {
   const list = [...findings.values()].sort(
     (a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0) || a.vulnId.localeCompare(b.vulnId) || a.package.localeCompare(b.package),
   );
-  return { findings: list, problems: [...problems] };
+  return { findings: list, problems: [...problems], unchecked: [...unchecked].map(([type, n]) => uncheckedNote(type, n, inventory.os)) };
 }

@@ -1,7 +1,8 @@
+import { cvss4Score } from './cvss4.js';
+
 /*
- * Severities and CVSS v3.x base scores (FIRST's CVSS v3.1 specification §7.1 and Appendix A's Roundup).
- * CVSS v4 vectors need the specification's macro-vector lookup table; until that is carried here, a v4-only
- * record gets the severity its database states, or 'unknown'.
+ * Severities and CVSS v3.x base scores (FIRST's CVSS v3.1 specification §7.1 and Appendix A's Roundup);
+ * CVSS v4.0 scores are computed in cvss4.ts. Both map to severities by the same qualitative scale.
  */
 
 export const severities = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
@@ -96,15 +97,25 @@ export interface Rated {
 }
 
 /**
- * The severity of a record for one package: a CVSS v3 vector given for the package, then the record's, then
- * a stated label; 'unknown' when nothing says.
+ * The severity of a record for one package: the vectors given for the package, then the record's, then a
+ * stated label; 'unknown' when nothing says. Within one list a CVSS v3 vector wins over a v4 one: when a record
+ * carries both (GitHub advisories do), the v3 score is the one Trivy and Harbor show today and the scale existing
+ * pull-gate thresholds were chosen on, so a CVE keeps the score users compare against; v4 scores a record that
+ * has only v4. The package's own list still comes first, whatever its version. A vector that does not parse is
+ * skipped.
  */
 export function rate(vectors: { type: string; score: string }[][], labels: (string | undefined)[]): Rated {
+  const scorers: [string, (v: string) => number | undefined][] = [
+    ['CVSS_V3', cvss3BaseScore],
+    ['CVSS_V4', cvss4Score],
+  ];
   for (const list of vectors) {
-    for (const s of list) {
-      if (s.type !== 'CVSS_V3') continue;
-      const score = cvss3BaseScore(s.score);
-      if (score !== undefined) return { severity: severityFromScore(score), score };
+    for (const [type, scoreOf] of scorers) {
+      for (const s of list) {
+        if (s.type !== type) continue;
+        const score = scoreOf(s.score);
+        if (score !== undefined) return { severity: severityFromScore(score), score };
+      }
     }
   }
   for (const l of labels) {

@@ -35,6 +35,7 @@ export const osvRecordSchema = z
     withdrawn: z.string().optional(),
     aliases: z.array(z.string()).optional(),
     upstream: z.array(z.string()).optional(),
+    related: z.array(z.string()).optional(),
     summary: z.string().optional(),
     details: z.string().optional(),
     severity: z.array(severity).optional(),
@@ -59,6 +60,24 @@ export function lookupName(ecosystem: string, name: string): string {
   return ecosystem.split(':')[0]!.toLowerCase() === 'pypi' ? normalizePypiName(name) : name;
 }
 
+/**
+ * Advisories of RPM distributions (Red Hat RHSA/RHBA/RHEA, AlmaLinux ALSA, Rocky RLSA/RXSA) bundle the fixes of
+ * upstream CVEs. Red Hat lists them in `upstream`; AlmaLinux only in `related`. For these advisories, and only
+ * when nothing else names a CVE, the CVEs in `related` are the ones the advisory fixes, and the finding is
+ * better known (and allowlisted) by them than by the advisory id. Elsewhere `related` means a different
+ * vulnerability and is not used.
+ */
+function advisoryCves(rec: OsvRecord): string[] {
+  const named = [...(rec.aliases ?? []), ...(rec.upstream ?? [])];
+  if (!/^(RHSA|RHBA|RHEA|ALSA|RLSA|RXSA)-/.test(rec.id) || named.some((a) => a.startsWith('CVE-'))) return [];
+  return (rec.related ?? []).filter((r) => /^CVE-\d{4}-\d+$/.test(r));
+}
+
+/** RPM distributions state severity in the advisory synopsis: "Important: openssl security update". */
+function synopsisSeverity(summary: string | undefined): string | undefined {
+  return /^(Critical|Important|Moderate|Low):\s/.exec(summary ?? '')?.[1];
+}
+
 export function toRow(raw: unknown): VulnRecordRow {
   const r = osvRecordSchema.safeParse(raw);
   if (!r.success) {
@@ -72,9 +91,9 @@ export function toRow(raw: unknown): VulnRecordRow {
     modified: rec.modified,
     published: rec.published,
     withdrawn: rec.withdrawn,
-    aliases: [...(rec.aliases ?? []), ...(rec.upstream ?? [])].filter((a, i, all) => all.indexOf(a) === i && a !== rec.id),
+    aliases: [...(rec.aliases ?? []), ...(rec.upstream ?? []), ...advisoryCves(rec)].filter((a, i, all) => all.indexOf(a) === i && a !== rec.id),
     summary: rec.summary ?? rec.details?.split('\n', 1)[0]?.slice(0, 300),
-    severity: { cvss: rec.severity ?? [], label: label(rec.database_specific?.severity) },
+    severity: { cvss: rec.severity ?? [], label: label(rec.database_specific?.severity) ?? synopsisSeverity(rec.summary) },
     affected: (rec.affected ?? [])
       .filter((a) => a.package)
       .map((a) => {
