@@ -4,9 +4,11 @@ import type { BerthConfig } from './config/schema.js';
 import { Core } from './core.js';
 import { RegistryError } from './oci/errors.js';
 import { scanRoutes } from './http/api/scan.js';
+import { securityRoutes } from './http/api/security.js';
 import { createLogger, type Logger } from './logger.js';
 import { lockDataDir } from './lock.js';
-import { TokenService } from './auth/tokens.js';
+import { TokenService, SCANNER_SUBJECT } from './auth/tokens.js';
+import { AdapterEngine } from './scan/adapter-engine.js';
 import { AccessPolicy } from './auth/access.js';
 import { projectOf } from './oci/reference.js';
 import { Metrics } from './http/metrics.js';
@@ -90,7 +92,9 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const stopAudit = recordAudit(core.events, core.meta.audit);
   core.scan.watchPushes();
   core.scan.pollDatabase(config.scan.dbPollSeconds * 1000);
-  core.registry.manifests.addPullGuard(({ repository, digest }) => {
+  core.registry.manifests.addPullGuard(({ repository, digest, actor }) => {
+    // A scanner adapter must read what the gate holds back until it has been scanned.
+    if (actor.username === SCANNER_SUBJECT) return;
     const gate = core.scan.gate(repository, digest);
     if (!gate.allowed) throw new RegistryError('DENIED', gate.reason ?? 'pull blocked by the vulnerability policy');
   });
@@ -143,6 +147,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
         },
       }),
       ...scanRoutes(core.scan),
+      ...securityRoutes(core.scan),
       ...replicationRoutes(core.replication, (rule) => nextReplicationRun(rule)),
       ...transferRoutes({ transfer: core.transfer, paths: core.paths, reserveBytes: config.transfer.reserveMiB * 1024 * 1024 }),
       ...registryRoutes({
@@ -178,6 +183,21 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
+
+  const adapter = config.scan.adapter;
+  if (adapter) {
+    const secret = adapter.credentialSecret;
+    core.scan.useAdapter(
+      new AdapterEngine(core.store, {
+        url: adapter.url,
+        credential: async () => (secret ? core.secrets.get(secret) : undefined),
+        timeoutMs: adapter.timeoutSeconds * 1000,
+        registryUrl: adapter.registryUrl ?? config.externalUrl ?? url,
+        pullToken: async (repository) => (await tokens.issue(SCANNER_SUBJECT, [{ type: 'repository', name: repository, actions: ['pull'] }])).token,
+      }),
+    );
+    log.info({ adapter: adapter.url }, 'scanning through a Harbor scanner adapter');
+  }
 
   gcSchedule.start();
   // Replication schedules and onPush triggers; call replicationScheduler.sync() after changing rules.

@@ -2,6 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { AccessScope, Action } from './access.js';
 
+/**
+ * The subject of the pull-only tokens Berth gives a scanner adapter. Not a valid username (see
+ * usernameSchema), so no user can be it; only this process can sign a token that names it.
+ */
+export const SCANNER_SUBJECT = '@scanner';
+
 export interface TokenClaims {
   sub: string | undefined;
   access: AccessScope[];

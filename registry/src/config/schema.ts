@@ -58,9 +58,26 @@ export const configSchema = z
         dbMaxAgeDays: z.number().min(0).max(3650).default(0),
         /** What a stale database does: warn (scan output, logs) or block (pull gates and `berth scan --fail-on` fail). */
         dbStale: z.enum(['warn', 'block']).default('warn'),
+        /** After a scan on push, attach the image's SBOM (CycloneDX) to it as an OCI referrer. */
+        attachSbom: z.boolean().default(false),
+        /**
+         * Scan through a Harbor pluggable scanner adapter (e.g. the Trivy adapter) instead of Berth's own
+         * scanner. The adapter pulls from Berth at `registryUrl` (default: externalUrl, then the listen address)
+         * with a short-lived pull-only token.
+         */
+        adapter: z
+          .object({
+            url: z.url({ protocol: /^https?$/ }),
+            /** Name of a secret (berth secret set NAME) holding the Authorization header value the adapter expects. */
+            credentialSecret: z.string().min(1).optional(),
+            registryUrl: z.url({ protocol: /^https?$/ }).optional(),
+            timeoutSeconds: z.number().int().min(10).max(86_400).default(600),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
-      .default({ maxExpansionRatio: 200, onPushProjects: [], dbPollSeconds: 60, dbMaxAgeDays: 0, dbStale: 'warn' }),
+      .default({ maxExpansionRatio: 200, onPushProjects: [], dbPollSeconds: 60, dbMaxAgeDays: 0, dbStale: 'warn', attachSbom: false }),
     /** Offline transfer (bundles, drop folder). See transfer/. */
     transfer: z
       .object({

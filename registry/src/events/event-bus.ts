@@ -50,6 +50,16 @@ export interface BerthEvents {
     bytesTotal: number | undefined;
     error: { code: string; message: string } | undefined;
   };
+  /** A scan ended (on push, on demand, or a rescan after a new vulnerability database). */
+  'scan.finished': {
+    repository: string;
+    digest: string;
+    status: 'ok' | 'failed';
+    counts: Record<'critical' | 'high' | 'medium' | 'low' | 'unknown', number>;
+    error: string | undefined;
+  };
+  /** A vulnerability source was imported: from a file (CLI, API) or from a database artifact in the registry. */
+  'vulndb.loaded': { source: string; records: number; builtAt: number | undefined; origin: string };
 }
 
 export type EventName = keyof BerthEvents;
@@ -102,4 +112,6 @@ const eventNames: Record<EventName, true> = {
   'proxy.upstream': true,
   'proxy.evicted': true,
   'transfer.activity': true,
+  'scan.finished': true,
+  'vulndb.loaded': true,
 };

@@ -1,6 +1,6 @@
 import { RegistryError } from '../oci/errors.js';
 import { anonymousPrincipal, formatScope, type AccessPolicy, type AccessScope, type Action, type Principal } from '../auth/access.js';
-import { tokenAllows, type TokenService } from '../auth/tokens.js';
+import { SCANNER_SUBJECT, tokenAllows, type TokenService } from '../auth/tokens.js';
 import type { UserService } from '../auth/user-service.js';
 import { isAccessToken, type AccessTokenService } from '../auth/access-tokens.js';
 import type { AuthResult, Ctx } from './state.js';
@@ -56,7 +56,9 @@ export async function authenticate(ctx: Ctx, deps: AuthDeps): Promise<AuthResult
     const claims = await deps.tokens.verify(header.slice(7).trim());
     if (!claims) throw challenge(ctx, deps, undefined, 'invalid_token', 'the bearer token is invalid or expired');
     // A token names its user: once that user is disabled or deleted, its outstanding tokens stop working.
-    const principal: Principal | undefined = claims.sub ? deps.users.principalOf(claims.sub) : anonymousPrincipal;
+    // The scanner adapter's token is no user's: it carries its one pull scope and nothing else.
+    const principal: Principal | undefined =
+      claims.sub === SCANNER_SUBJECT ? { username: SCANNER_SUBJECT, role: undefined } : claims.sub ? deps.users.principalOf(claims.sub) : anonymousPrincipal;
     if (!principal) throw challenge(ctx, deps, undefined, 'invalid_token', 'the user of this token is disabled or deleted');
     result = { kind: 'token', principal, claims };
   } else if (/^basic /i.test(header)) {

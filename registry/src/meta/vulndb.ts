@@ -54,6 +54,17 @@ export class VulnDbTable {
     );
   }
 
+  /** Stored manifests of the given artifact type (vulnerability database artifacts), newest first. */
+  artifactsOfType(artifactType: string): { repository: string; digest: string; annotations: Record<string, string>; createdAt: number }[] {
+    return this.db
+      .prepare<[string], { repository: string; digest: string; annotations: string | null; created_at: number }>(
+        `SELECT r.name AS repository, m.digest, m.annotations, m.created_at FROM manifests m JOIN repositories r ON r.id = m.repo_id
+         WHERE m.artifact_type = ? ORDER BY m.created_at DESC`,
+      )
+      .all(artifactType)
+      .map((r) => ({ repository: r.repository, digest: r.digest, annotations: r.annotations ? (JSON.parse(r.annotations) as Record<string, string>) : {}, createdAt: r.created_at }));
+  }
+
   newGeneration(source: string): number {
     return Number(this.db.prepare('INSERT INTO vuln_generations (source, created_at) VALUES (?, ?)').run(source, Date.now()).lastInsertRowid);
   }

@@ -55,12 +55,36 @@ export class Scanner {
       return report;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.meta.scanReports.save(
-        { digest: row.digest, status: 'failed', scannedAt: Date.now(), dbBuiltAt: this.dbBuiltAt(), inventory: undefined, error: message, counts: zeroCounts() },
-        [],
-      );
+      this.saveFailure(row.digest, message);
       throw e instanceof ScanError ? e : new ScanError(`scanning ${repository}@${row.digest} failed: ${message}`);
     }
+  }
+
+  /**
+   * Records the findings of an external scanner (a Harbor scanner adapter) as the artifact's report, so
+   * that gates and the GUI treat them as Berth's own. There is no inventory: the note says who scanned.
+   */
+  saveExternal(repository: string, digest: string, scanner: string, findings: Finding[]): ScanReport {
+    const inventory: Inventory = { os: undefined, packages: [], notes: [`scanned by ${scanner} through the Harbor scanner adapter API (no package inventory, so no SBOM)`], layers: [] };
+    // One row per (id, package, version): an adapter may list the same finding once per layer.
+    const byKey = new Map<string, Finding>();
+    for (const f of findings) {
+      const key = `${f.vulnId}\0${f.package}\0${f.installed}`;
+      const seen = byKey.get(key);
+      byKey.set(key, seen ? { ...f, ...definedFields(seen) } : f);
+    }
+    const unique = [...byKey.values()];
+    const sorted = unique.sort((a, b) => severities.indexOf(a.severity) - severities.indexOf(b.severity) || (b.score ?? 0) - (a.score ?? 0) || a.vulnId.localeCompare(b.vulnId));
+    const counts = zeroCounts();
+    for (const f of sorted) counts[f.severity]++;
+    const report: ScanReport = { repository, digest, scannedAt: Date.now(), dbBuiltAt: undefined, inventory, findings: sorted, counts };
+    this.meta.scanReports.save({ digest, status: 'ok', scannedAt: report.scannedAt, dbBuiltAt: undefined, inventory, error: undefined, counts }, sorted);
+    return report;
+  }
+
+  /** Records a failed scan, so the GUI and gates see it failed and why. */
+  saveFailure(digest: string, message: string): void {
+    this.meta.scanReports.save({ digest, status: 'failed', scannedAt: Date.now(), dbBuiltAt: this.dbBuiltAt(), inventory: undefined, error: message, counts: zeroCounts() }, []);
   }
 
   dbBuiltAt(): number | undefined {
@@ -69,8 +93,8 @@ export class Scanner {
   }
 
   private matchAndSave(repository: string, digest: string, inventory: Inventory): ScanReport {
-    const { findings, problems } = match(inventory, this.meta.vulndb);
-    inventory.notes.push(...problems.slice(0, 50));
+    const { findings, problems, unchecked } = match(inventory, this.meta.vulndb);
+    inventory.notes.push(...unchecked, ...problems.slice(0, 50));
     const counts = zeroCounts();
     for (const f of findings) counts[f.severity]++;
     const report: ScanReport = { repository, digest, scannedAt: Date.now(), dbBuiltAt: this.dbBuiltAt(), inventory, findings, counts };
@@ -113,6 +137,10 @@ export class Scanner {
     }
     return builder.finish();
   }
+}
+
+function definedFields<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
 }
 
 export function zeroCounts(): Record<Severity, number> {

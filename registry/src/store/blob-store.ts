@@ -23,6 +23,11 @@ export interface BlobStore {
    */
   send(digest: Digest, range: ByteRange, sink: ByteSink): Promise<void>;
   readSmall(digest: Digest): Promise<Buffer>;
+  /**
+   * A file path to read a committed blob in place, for readers that need random access (a zip archive's
+   * central directory sits at its end). Read only: the file belongs to the store.
+   */
+  readablePath(digest: Digest): string;
   /** Writes small content (manifests) through staging, fsync and rename. Verifies nothing: caller hashed it. */
   writeSmall(digest: Digest, bytes: Uint8Array): Promise<void>;
   /** Moves a fully written, fsynced, verified file into place. Synchronous by design (see interface doc). */

@@ -35,6 +35,10 @@ export class FsBlobStore implements BlobStore {
     return sendFile(this.paths.blob(digest), range, sink);
   }
 
+  readablePath(digest: Digest): string {
+    return this.paths.blob(digest);
+  }
+
   readSmall(digest: Digest): Promise<Buffer> {
     return fsp.readFile(this.paths.blob(digest));
   }

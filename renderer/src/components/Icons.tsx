@@ -66,6 +66,12 @@ export const icons = {
       <path d="M4 17v3h16v-3" />
     </Icon>
   ),
+  shield: (
+    <Icon>
+      <path d="M12 3l8 3v6c0 4.6-3.4 8.2-8 9-4.6-.8-8-4.4-8-9V6l8-3z" />
+      <path d="M8.5 12l2.5 2.5 4.5-5" />
+    </Icon>
+  ),
   copy: (
     <Icon size={16}>
       <rect x="8" y="8" width="12" height="12" rx="2" />

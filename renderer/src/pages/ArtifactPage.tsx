@@ -5,6 +5,8 @@ import { useSession } from '../app/session';
 import { Link, decodeSegment, useRouter } from '../app/router';
 import { Badge, Card, CopyField, EmptyState, ErrorBox, Loading, PageHeader, Stat } from '../components/ui';
 import { DeleteAction } from '../components/DeleteAction';
+import { VulnerabilitiesCard } from '../components/VulnerabilitiesCard';
+import { isScannable } from '../components/Severity';
 import { artifactName, formatBytes, formatDate, kindOf, platformText, shortDigest, timeAgo } from '../components/format';
 
 export function ArtifactPage({ params }: { params: Record<string, string> }) {
@@ -87,6 +89,7 @@ export function ArtifactPage({ params }: { params: Record<string, string> }) {
           <CopyField label="digest" value={`${host}/${name}@${a.digest}`} />
         </div>
       </Card>
+      {system.data?.features.scan && isScannable(a) && <VulnerabilitiesCard name={name} digest={a.digest} layers={a.layers} parents={a.parents} />}
       <Card title="Details">
         <dl className="details">
           <dt>Digest</dt>

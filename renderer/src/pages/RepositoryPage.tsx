@@ -1,6 +1,8 @@
 import type { RepositoryDetail, SystemInfo } from '../api/types';
+import type { ScanFinishedEvent, ScanSummary } from '../api/security';
 import { seg } from '../api/client';
-import { useApi } from '../components/useApi';
+import { useApi, useServerEvents } from '../components/useApi';
+import { ScanStatus, isScannable } from '../components/Severity';
 import { useSession } from '../app/session';
 import { Link, decodeSegment, useRouter } from '../app/router';
 import { Badge, Card, CopyField, EmptyState, ErrorBox, Loading, PageHeader, Stat } from '../components/ui';
@@ -14,6 +16,11 @@ export function RepositoryPage({ params }: { params: Record<string, string> }) {
   const repo = useApi<RepositoryDetail>(`/repositories/${seg(name)}`);
   const system = useApi<SystemInfo>('/system');
   const host = system.data?.registryHost ?? location.host;
+  // Vulnerability counts per artifact when scanning is on; refreshed as scans of this repository finish.
+  const scanning = system.data?.features.scan === true;
+  const scans = useApi<{ items: ScanSummary[] }>(scanning ? `/repositories/${seg(name)}/scan-summaries` : null);
+  useServerEvents(['scan.finished'], (_t, d) => (d as ScanFinishedEvent | undefined)?.repository === name && scans.reload());
+  const scanOf = (digest: string) => scans.data?.items.find((i) => i.digest === digest);
   const crumbs = (
     <>
       <Link to="/repositories">Repositories</Link> <span aria-hidden="true">/</span>
@@ -71,6 +78,7 @@ export function RepositoryPage({ params }: { params: Record<string, string> }) {
                 <th scope="col">Digest</th>
                 <th scope="col">Kind</th>
                 <th scope="col" className="num">Size</th>
+                {scanning && <th scope="col">Vulnerabilities</th>}
                 <th scope="col">Updated</th>
                 {can.write && <th scope="col"><span className="sr-only">Actions</span></th>}
               </tr>
@@ -88,6 +96,7 @@ export function RepositoryPage({ params }: { params: Record<string, string> }) {
                     <td className="mono" title={t.digest}>{shortDigest(t.digest)}</td>
                     <td>{m ? <Badge tone={m.isIndex ? 'violet' : 'blue'}>{kindOf(m)}</Badge> : '—'}</td>
                     <td className="num">{m ? formatBytes(m.totalBytes) : '—'}</td>
+                    {scanning && <td>{m && isScannable(m) ? <ScanStatus summary={scanOf(t.digest)} /> : <span className="muted">—</span>}</td>}
                     <td title={formatDate(t.updatedAt)}>{timeAgo(t.updatedAt)}</td>
                     {can.write && (
                       <td className="actions">
@@ -113,6 +122,7 @@ export function RepositoryPage({ params }: { params: Record<string, string> }) {
               <th scope="col">Tags</th>
               <th scope="col">Kind</th>
               <th scope="col" className="num">Size</th>
+              {scanning && <th scope="col">Vulnerabilities</th>}
               <th scope="col">Pushed</th>
               <th scope="col">Last pull</th>
             </tr>
@@ -131,6 +141,7 @@ export function RepositoryPage({ params }: { params: Record<string, string> }) {
                   {m.referrerCount > 0 && <span className="muted small"> +{plural(m.referrerCount, 'referrer')}</span>}
                 </td>
                 <td className="num">{formatBytes(m.totalBytes)}</td>
+                {scanning && <td>{isScannable(m) ? <ScanStatus summary={scanOf(m.digest)} /> : <span className="muted">—</span>}</td>}
                 <td title={formatDate(m.createdAt)}>{timeAgo(m.createdAt)}</td>
                 <td title={formatDate(m.lastPulledAt)}>{timeAgo(m.lastPulledAt)}</td>
               </tr>

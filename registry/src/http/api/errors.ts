@@ -1,6 +1,7 @@
 import { ZodError, type z } from 'zod';
 import { isRegistryError, type ErrorCode } from '../../oci/errors.js';
 import { UserError } from '../../auth/user-service.js';
+import { ScanError } from '../../scan/scanner.js';
 import type { Ctx } from '../state.js';
 
 /**
@@ -18,6 +19,8 @@ export const apiErrorStatus = {
   user_not_found: 404,
   project_not_found: 404,
   conflict: 409,
+  /** The artifact could not be scanned (an unreadable layer, not an image); the message says why. */
+  scan_failed: 422,
   rate_limited: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -73,6 +76,8 @@ const registryErrorIds: Partial<Record<ErrorCode, ApiErrorId>> = {
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof ZodError) return validationError('body', e);
+  // The artifact could not be scanned (unreadable layer, failing scanner adapter): its problem, not the server's.
+  if (e instanceof ScanError) return new ApiError('scan_failed', e.message);
   if (e instanceof UserError) {
     return new ApiError(e.kind === 'exists' ? 'conflict' : e.kind === 'not-found' ? 'user_not_found' : 'validation_failed', e.message);
   }

@@ -31,7 +31,8 @@ const BATCH = 2000;
 export class VulnDbImporter {
   constructor(private readonly table: VulnDbTable) {}
 
-  async importFile(file: string, opts: { source?: string } = {}): Promise<ImportResult> {
+  /** `label` is what the source list shows as its origin (default: the file's name). */
+  async importFile(file: string, opts: { source?: string; label?: string } = {}): Promise<ImportResult> {
     const started = Date.now();
     const gen = this.table.newGeneration(opts.source ?? '(importing)');
     const ecosystems = new Set<string>();
@@ -68,15 +69,15 @@ export class VulnDbImporter {
         }
       }
       this.table.insertMany(gen, batch);
-      if (records === 0) throw new VulnDbImportError(`${file}: no OSV records found`);
+      if (records === 0) throw new VulnDbImportError(`${opts.label ?? file}: no OSV records found`);
     } catch (e) {
       await this.drop(gen);
       if (e instanceof VulnDbImportError) throw e;
-      throw new VulnDbImportError(`${path.basename(file)}: ${(e as Error).message}`);
+      throw new VulnDbImportError(`${opts.label ?? path.basename(file)}: ${(e as Error).message}`);
     }
     // One archive per ecosystem replaces that ecosystem's previous import; a mixed archive is its own source.
     const source = opts.source ?? ([...ecosystems].sort().join(',') || path.basename(file));
-    const replaced = this.table.activate(source, gen, { builtAt, records, file: path.basename(file) });
+    const replaced = this.table.activate(source, gen, { builtAt, records, file: opts.label ?? path.basename(file) });
     if (replaced !== undefined) await this.drop(replaced);
     return { source, records, builtAt, durationMs: Date.now() - started, replacedGeneration: replaced };
   }

@@ -1,0 +1,172 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createTestRegistry, tempDir, basic, ADMIN_PASSWORD, type TestRegistry } from '../helpers/test-registry.js';
+import { startDistribution } from '../helpers/docker-registry.js';
+import { makeLayer, blobOf, descriptor, emptyConfig, type Image } from '../helpers/oci-image.js';
+import { pushImage } from '../helpers/v2-client.js';
+import { httpPushBlob, httpPutManifest } from '../helpers/replication.js';
+import { cliPath } from '../helpers/processes.js';
+import { alpineInstalledDb, alpineOsRelease, alpineRecords, recordsZip } from '../helpers/osv-fixture.js';
+
+/*
+ * The vulnerability database as an OCI artifact: published at headquarters with `berth vulndb push` to a
+ * real docker-registry, replicated to an edge Berth that loads it by itself and rescans, an older artifact
+ * ignored, a newer broken one refused while the loaded database keeps serving, and the same artifact carried
+ * in an offline bundle into a fresh Berth that loads it when it starts.
+ */
+
+function berth(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Without blocking this process: the CLI talks to the Berth serving in it. */
+function berthAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function alpineImage(): Promise<Image> {
+  const layer = await makeLayer({ 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb });
+  const config = blobOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.diffId] } })), 'application/vnd.oci.image.config.v1+json');
+  const manifest = blobOf(
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: descriptor(config), layers: [descriptor(layer.blob)] })),
+    'application/vnd.oci.image.manifest.v1+json',
+  );
+  return { manifest, config, layers: [layer.blob] };
+}
+
+interface VulnDbStatus {
+  builtAt: number | null;
+  sources: { name: string; records: number; file: string }[];
+  artifact: { digest: string; repository: string; error?: string } | null;
+}
+
+async function status(reg: TestRegistry): Promise<VulnDbStatus> {
+  const r = await reg.fetch('/api/v1/vulndb');
+  assert.equal(r.status, 200);
+  return (await r.json()) as VulnDbStatus;
+}
+
+async function counts(reg: TestRegistry, ref: string): Promise<Record<string, number>> {
+  const r = await reg.fetch(`/api/v1/repositories/${encodeURIComponent('library/web')}/artifacts/${ref}/vulnerabilities`);
+  assert.equal(r.status, 200, await r.clone().text());
+  return ((await r.json()) as { counts: Record<string, number> }).counts;
+}
+
+test('a database artifact pushed to headquarters, replicated to the edge, loaded and used; old and broken ones are not', async (t) => {
+  const work = tempDir('berth-vulndb-artifact-');
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+  const hq = await startDistribution();
+  t.after(() => hq.stop());
+
+  // Headquarters: publish the database (built 2024-07-01, from its records) to a plain Distribution.
+  const dbZip = path.join(work, 'alpine-all.zip');
+  fs.writeFileSync(dbZip, recordsZip(alpineRecords()));
+  const pushed = berth(['vulndb', 'push', dbZip, '--to', `${hq.url}/security/vulndb:2024-07`]);
+  assert.equal(pushed.status, 0, pushed.stderr);
+  assert.match(pushed.stdout, /^security\/vulndb:2024-07@sha256:[0-9a-f]{64}: 1 archives, built 2024-07-01T00:00:00\.000Z$/m);
+  const artifactDigest = /@(sha256:[0-9a-f]{64})/.exec(pushed.stdout)![1]!;
+
+  const edgeData = path.join(work, 'edge');
+  const edge = await createTestRegistry({
+    data: edgeData,
+    registries: [{ name: 'hq', url: hq.url }],
+    replication: [{ name: 'vulndb', registry: 'hq', direction: 'pull', repositories: ['security/vulndb'] }],
+  });
+  let edgeOpen = true;
+  t.after(async () => {
+    if (edgeOpen) await edge.close();
+  });
+  const core = edge.server.core;
+  const image = await alpineImage();
+  await pushImage(edge, 'library/web', '1.0', image);
+  const scanNow = await edge.fetch(`/api/v1/repositories/${encodeURIComponent('library/web')}/artifacts/1.0/scan`, { method: 'POST' });
+  assert.equal(scanNow.status, 200, await scanNow.clone().text());
+  assert.deepEqual(await counts(edge, '1.0'), { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, 'no database yet: nothing found');
+  assert.deepEqual((await status(edge)).sources, []);
+
+  const loaded: string[] = [];
+  core.events.on('vulndb.loaded', (e) => loaded.push(`${e.source}:${e.records}`));
+  const run = await core.replication.run('vulndb');
+  assert.equal(run.execution.status, 'succeeded', run.execution.error ?? '');
+  await core.scan.idle();
+  await core.scan.idle(); // the rescan queued by the load
+  const s1 = await status(edge);
+  assert.deepEqual(s1.sources.map((s) => `${s.name}:${s.records}`), ['Alpine:3']);
+  assert.equal(s1.builtAt, Date.parse('2024-07-01T00:00:00Z'));
+  assert.match(s1.sources[0]!.file, /^security\/vulndb@sha256:[0-9a-f]{12} alpine-all\.zip$/);
+  assert.deepEqual(s1.artifact && { digest: s1.artifact.digest, repository: s1.artifact.repository, error: s1.artifact.error }, { digest: artifactDigest, repository: 'security/vulndb', error: undefined });
+  assert.deepEqual(loaded, ['Alpine:3']);
+  const after = await counts(edge, '1.0');
+  assert.equal(after.critical, 2, 'the image scanned before the database arrived was rescanned with it');
+
+  // An older database pushed later (records modified 2024-01-01) does not replace the newer one.
+  const older = alpineRecords()
+    .slice(0, 1)
+    .map((r) => ({ ...r, modified: '2024-01-01T00:00:00Z' }));
+  const olderZip = path.join(work, 'older.zip');
+  fs.writeFileSync(olderZip, recordsZip(older));
+  const creds = { BERTH_USERNAME: 'admin', BERTH_PASSWORD: ADMIN_PASSWORD };
+  const pushOld = await berthAsync(['vulndb', 'push', olderZip, '--to', `${edge.url}/security/vulndb:2024-01`], creds);
+  assert.equal(pushOld.status, 0, pushOld.stderr);
+  await core.scan.idle();
+  const s2 = await status(edge);
+  assert.deepEqual(s2.sources.map((s) => `${s.name}:${s.records}`), ['Alpine:3'], 'the older artifact was not loaded');
+  assert.equal(s2.artifact?.digest, artifactDigest);
+
+  // A newer artifact whose layer is not an OSV archive: refused, remembered, the loaded database serves on.
+  const junk = blobOf(Buffer.from('this is not an OSV archive'), 'application/vnd.berth.vulndb.osv.v1');
+  const broken = blobOf(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: 'application/vnd.berth.vulndb.v1',
+        config: descriptor(emptyConfig),
+        layers: [descriptor(junk)],
+        annotations: { 'org.opencontainers.image.created': '2025-01-01T00:00:00Z' },
+      }),
+    ),
+    'application/vnd.oci.image.manifest.v1+json',
+  );
+  const auth = basic('admin', ADMIN_PASSWORD);
+  for (const b of [emptyConfig, junk]) await httpPushBlob(edge.url, 'security/vulndb', b, auth);
+  await httpPutManifest(edge.url, 'security/vulndb', '2025-01', broken, auth);
+  await core.scan.idle();
+  const s3 = await status(edge);
+  assert.equal(s3.artifact?.digest, broken.digest);
+  assert.match(s3.artifact?.error ?? '', /OSV|JSON|archive/i);
+  assert.deepEqual(s3.sources.map((s) => `${s.name}:${s.records}`), ['Alpine:3'], 'the previous database keeps serving');
+  assert.equal((await counts(edge, '1.0')).critical, 2);
+  const vulndbStatus = berth(['vulndb', 'status', '--data', edgeData]);
+  assert.match(vulndbStatus.stdout, new RegExp(`^artifact\\tsecurity/vulndb@${broken.digest}\\tfailed: `, 'm'));
+
+  // Across the air gap: export the good artifact from the edge, import it offline into a fresh Berth, start it.
+  await edge.close();
+  edgeOpen = false;
+  const bundle = path.join(work, 'vulndb.tar');
+  const exp = berth(['export', '--data', edgeData, '-r', 'security/vulndb', '-t', '2024-07', '-o', bundle]);
+  assert.equal(exp.status, 0, exp.stderr);
+  const siteData = path.join(work, 'site');
+  const imp = berth(['import', '--data', siteData, bundle]);
+  assert.equal(imp.status, 0, imp.stderr);
+  const site = await createTestRegistry({ data: siteData });
+  try {
+    await site.server.core.scan.idle();
+    const s4 = await status(site);
+    assert.deepEqual(s4.sources.map((s) => `${s.name}:${s.records}`), ['Alpine:3'], 'loaded at start from the imported bundle');
+    assert.equal(s4.artifact?.digest, artifactDigest);
+  } finally {
+    await site.close();
+  }
+});
