@@ -206,4 +206,7 @@ test('scan: UBI 9.4, AlmaLinux 9.4 and CentOS Stream 9 images from a real rpmdb.
   const body = (await res.json()) as { findings: unknown[]; notes: string[] };
   assert.deepEqual(body.findings, []);
   assert.deepEqual(body.notes, centos.inventory.notes);
+  // And with the stored report (what the GUI's vulnerabilities card shows).
+  const stored = (await (await reg.fetch('/api/v1/repositories/centos%2Fstream/artifacts/9/vulnerabilities')).json()) as { notes: string[] };
+  assert.deepEqual(stored.notes, centos.inventory.notes);
 });

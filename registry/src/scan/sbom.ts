@@ -51,7 +51,7 @@ export function cycloneDx(subject: SbomSubject, inv: Inventory, findings: Findin
     vulnerabilities: findings.map((f) => ({
       id: f.vulnId,
       ...(f.summary ? { description: f.summary } : {}),
-      ratings: [{ severity: f.severity === 'unknown' ? 'unknown' : f.severity, ...(f.score !== undefined ? { score: f.score, method: 'CVSSv31' } : {}) }],
+      ratings: [{ severity: f.severity === 'unknown' ? 'unknown' : f.severity, ...(f.score !== undefined ? { score: f.score } : {}) }],
       ...(f.aliases.length ? { references: f.aliases.map((a) => ({ id: a, source: { name: a.split('-')[0] } })) } : {}),
       affects: [{ ref: byPackage.get(`${f.packageType}\0${f.package}\0${f.installed}`) ?? f.package }],
       ...(f.fixed ? { recommendation: `upgrade to ${f.fixed}` } : {}),

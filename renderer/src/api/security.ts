@@ -25,6 +25,8 @@ export interface VulnerabilityReport {
   error: string | null;
   counts: SeverityCounts;
   findings: Finding[];
+  /** What the scan could not check (an OS without vulnerability data, unsupported package databases …). */
+  notes: string[];
 }
 
 export interface VulnDbInfo {

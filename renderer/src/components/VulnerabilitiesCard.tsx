@@ -111,6 +111,14 @@ export function VulnerabilitiesCard({ name, digest, layers, parents }: { name: s
               </div>
             </div>
           )}
+          {r.status === 'ok' && r.notes.length > 0 && (
+            <ul className="scan-notes muted small" aria-label="Scan notes">
+              {r.notes.slice(0, 10).map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+              {r.notes.length > 10 && <li>… and {r.notes.length - 10} more</li>}
+            </ul>
+          )}
           {r.status === 'ok' && r.findings.length === 0 && <p className="muted pad">No known vulnerabilities in the packages found.</p>}
           {r.status === 'ok' && r.findings.length > 0 && <FindingsTable findings={r.findings} layerName={layerNamer(layers)} />}
         </>

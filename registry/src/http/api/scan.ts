@@ -100,7 +100,7 @@ export function scanRoutes(scan: ScanService): ApiRoute[] {
         const { row } = deps.registry.manifests.resolve(params.name, params.reference);
         const report = deps.meta.scanReports.get(row.digest);
         if (!report) throw new ApiError('not_found', `${params.name}@${row.digest} has not been scanned`);
-        return { digest: row.digest, status: report.status, scannedAt: report.scannedAt, dbBuiltAt: report.dbBuiltAt ?? null, error: report.error ?? null, counts: report.counts, findings: deps.meta.scanReports.findings(row.digest) };
+        return { digest: row.digest, status: report.status, scannedAt: report.scannedAt, dbBuiltAt: report.dbBuiltAt ?? null, error: report.error ?? null, counts: report.counts, findings: deps.meta.scanReports.findings(row.digest), notes: (report.inventory as Inventory | undefined)?.notes ?? [] };
       },
     }),
     route<{ name: string; reference: string }, { format: 'cyclonedx' | 'spdx' }>({
