@@ -92,16 +92,16 @@ program
   .action(async (opts: CommonOpts & { dryRun?: boolean; graceMinutes?: number }) => {
     const core = offlineCore(opts, 'trigger GC from the GUI or POST /api/v1/gc');
     try {
-      const r = await core.gc.run({
-        dryRun: opts.dryRun ?? false,
-        graceMs: (opts.graceMinutes ?? core.config.gc.graceMinutes) * 60_000,
-        uploadMaxAgeMs: core.config.gc.uploadMaxAgeMinutes * 60_000,
-      });
+      const r = await core.runGc(opts.dryRun ?? false, opts.graceMinutes);
       process.stdout.write(
         `${r.dryRun ? 'would remove' : 'removed'}: ${r.manifestsEvicted ? `${r.manifestsEvicted} proxy cache manifests (evicted), ` : ''}` +
           `${r.blobsRemoved} blobs, ${r.orphanFilesRemoved} orphan files, ` +
           `${r.linksRemoved} unused links, ${r.uploadsRemoved} stale uploads; ${formatBytes(r.bytesFreed)} ${r.dryRun ? 'would be ' : ''}freed in ${r.durationMs} ms\n`,
       );
+      const h = r.historyPruned;
+      if (h && h.auditEntries + h.replicationExecutions + h.replicationUploads > 0) {
+        process.stdout.write(`history older than ${core.config.gc.historyDays} days: ${h.auditEntries} audit entries, ${h.replicationExecutions} replication executions, ${h.replicationUploads} saved upload positions removed\n`);
+      }
     } finally {
       core.close();
     }

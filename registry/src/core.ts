@@ -5,7 +5,8 @@ import { FsBlobStore } from './store/fs-blob-store.js';
 import { UploadStore } from './store/upload-store.js';
 import { EventBus } from './events/event-bus.js';
 import { Registry } from './registry/index.js';
-import { GarbageCollector } from './gc/garbage-collector.js';
+import { GarbageCollector, type GcResult } from './gc/garbage-collector.js';
+import { pruneHistory, type HistoryPruned } from './gc/history-pruner.js';
 import { UserService } from './auth/user-service.js';
 import { TransferService } from './transfer/transfer-service.js';
 import { berthVersion } from './version.js';
@@ -83,12 +84,12 @@ export class Core {
     this.replication.applyConfig(config.replication);
   }
 
-  runGc(dryRun: boolean) {
-    return this.gc.run({
-      dryRun,
-      graceMs: this.config.gc.graceMinutes * 60_000,
-      uploadMaxAgeMs: this.config.gc.uploadMaxAgeMinutes * 60_000,
-    });
+  /** Garbage collection, then (unless a dry run) the history tables are trimmed to gc.historyDays. */
+  async runGc(dryRun: boolean, graceMinutes = this.config.gc.graceMinutes): Promise<GcResult & { historyPruned?: HistoryPruned }> {
+    const uploadMaxAgeMs = this.config.gc.uploadMaxAgeMinutes * 60_000;
+    const result = await this.gc.run({ dryRun, graceMs: graceMinutes * 60_000, uploadMaxAgeMs });
+    if (dryRun) return result;
+    return { ...result, historyPruned: await pruneHistory(this.meta, { now: Date.now(), historyDays: this.config.gc.historyDays, uploadMaxAgeMs }) };
   }
 
   /** A remote registry by name: the admin API's definitions first, then the config file's. */

@@ -36,9 +36,11 @@ export const configSchema = z
         graceMinutes: z.number().int().min(0).default(24 * 60),
         /** upload sessions idle longer than this are removed */
         uploadMaxAgeMinutes: z.number().int().min(1).default(24 * 60),
+        /** audit entries and replication executions older than this are removed by each GC (each rule keeps its newest 20) */
+        historyDays: z.number().int().min(1).max(36_500).default(90),
       })
       .strict()
-      .default({ schedule: '30 3 * * *', graceMinutes: 24 * 60, uploadMaxAgeMinutes: 24 * 60 }),
+      .default({ schedule: '30 3 * * *', graceMinutes: 24 * 60, uploadMaxAgeMinutes: 24 * 60, historyDays: 90 }),
     storage: z
       .object({
         manifestCacheMiB: z.number().int().min(0).max(4096).default(32),

@@ -22,7 +22,7 @@ export class AuditTable {
     this.recentStmt = db.prepare<[number, number], { id: number; at: number; type: string; actor: string | null; repository: string | null; reference: string | null; detail: string | null }>(
       'SELECT * FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?',
     );
-    this.pruneStmt = db.prepare('DELETE FROM audit WHERE at < ?');
+    this.pruneStmt = db.prepare('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY id LIMIT ?)');
     this.pageStmt = db.prepare<[{ before: number; limit: number; type: string | null; prefix: string | null; repository: string | null }], RawAudit>(
       `SELECT * FROM audit WHERE id < @before AND (@type IS NULL OR type = @type)
          AND (@prefix IS NULL OR substr(type, 1, length(@prefix)) = @prefix)
@@ -52,8 +52,9 @@ export class AuditTable {
     return r && fromRaw(r);
   }
 
-  prune(olderThan: number): number {
-    return this.pruneStmt.run(olderThan).changes;
+  /** Deletes up to `limit` entries older than `olderThan` (oldest first); callers loop so pushes are not held up. */
+  prune(olderThan: number, limit = 5000): number {
+    return this.pruneStmt.run(olderThan, limit).changes;
   }
 }
 

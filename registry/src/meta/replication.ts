@@ -104,6 +104,12 @@ export class ReplicationTable {
       ),
       dropUpload: db.prepare('DELETE FROM replication_uploads WHERE rule = ? AND repository = ? AND digest = ?'),
       pruneUploads: db.prepare('DELETE FROM replication_uploads WHERE updated_at < ?'),
+      // Finished executions older than the cutoff, except each rule's newest ones; tasks go with them (cascade).
+      pruneExecs: db.prepare(
+        `DELETE FROM replication_executions WHERE id IN (
+           SELECT id FROM (SELECT id, status, started_at, ROW_NUMBER() OVER (PARTITION BY rule ORDER BY id DESC) AS rn FROM replication_executions)
+           WHERE rn > @keep AND started_at < @olderThan AND status != 'running' ORDER BY id LIMIT @limit)`,
+      ),
       tagTimes: db.prepare<[string], { name: string; updatedAt: number }>(
         'SELECT t.name, t.updated_at AS updatedAt FROM tags t JOIN repositories r ON r.id = t.repo_id WHERE r.name = ?',
       ),
@@ -171,6 +177,11 @@ export class ReplicationTable {
 
   dropUpload(rule: string, repository: string, digest: string): void {
     this.s.dropUpload.run(rule, repository, digest);
+  }
+
+  /** Removes up to `limit` finished executions (with their tasks) older than `olderThan`, keeping each rule's newest `keep`. */
+  pruneExecutions(olderThan: number, keep: number, limit = 200): number {
+    return this.s.pruneExecs.run({ olderThan, keep, limit }).changes;
   }
 
   pruneUploads(olderThan: number): number {
