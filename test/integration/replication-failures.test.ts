@@ -83,6 +83,63 @@ test('a push interrupted by stopping the remote resumes the blob at the chunk it
   assert.equal(core.meta.replication.savedUpload('big', 'team/big', layer.digest), undefined);
 });
 
+test('a pull interrupted by stopping the remote resumes the blob with ranged reads from the chunk it reached', async (t) => {
+  const MiB = 1024 * 1024;
+  let hq = await startDistribution();
+  const { port, dir } = hq;
+  const img = await makeImage({ files: { 'payload.bin': randomBytes(5 * MiB) } });
+  const layer = img.layers.reduce((a, b) => (b.size > a.size ? b : a));
+  await seedImage(hq.host, 'team/big', 'v1', img);
+  let layerGets = 0;
+  let stopped = false;
+  const proxy = await startTestProxy(hq.url, async (r): Promise<ProxyDecision> => {
+    if (r.method === 'GET' && r.url.includes(`/blobs/${layer.digest}`) && ++layerGets === 3 && !stopped) {
+      stopped = true;
+      await hq.stop();
+    }
+    return 'forward';
+  });
+  t.after(async () => {
+    await proxy.close();
+    await hq.stop();
+  });
+  const core = replicationCore({
+    registries: [{ name: 'hq', url: proxy.url }],
+    replication: [{ name: 'in', registry: 'hq', direction: 'pull', repositories: ['team/big'] }],
+  });
+  t.after(() => cleanup(core));
+  const svc = new ReplicationService({
+    meta: core.meta,
+    registry: core.registry,
+    events: core.events,
+    log: core.log,
+    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
+    registries: (n) => core.remoteRegistry(n),
+    engine: { chunkBytes: MiB, retry: { attempts: 2, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
+  });
+
+  const failed = await svc.run('in');
+  assert.equal(failed.execution.status, 'failed');
+  const saved = core.meta.replication.savedUpload('in', 'team/big', layer.digest);
+  assert.equal(saved?.offset, 2 * MiB, 'two whole chunks arrived before the remote stopped');
+  assert.throws(() => core.registry.manifests.resolve('team/big', 'v1'), 'nothing half-copied is visible');
+
+  hq = await startDistribution({ port, dir });
+  const before = proxy.requests.length;
+  const resumed = await svc.run('in');
+  assert.equal(resumed.execution.status, 'succeeded', resumed.execution.error ?? '');
+  const gets = proxy.requests.slice(before).filter((r) => r.method === 'GET' && r.url.includes(`/blobs/${layer.digest}`));
+  assert.equal(gets[0]!.headers.range, `bytes=${2 * MiB}-${3 * MiB - 1}`, 'the copy went on at 2 MiB, not at 0');
+  const left: string[] = [];
+  for (let start = 2 * MiB; start < layer.size; start += MiB) left.push(`bytes=${start}-${Math.min(start + MiB, layer.size) - 1}`);
+  assert.deepEqual(gets.map((g) => g.headers.range), left, 'the chunks left, once each');
+  assert.ok(resumed.execution.bytes <= layer.size - 2 * MiB + img.config.size, `fetched ${resumed.execution.bytes} bytes again of ${layer.size}`);
+  assert.equal(core.registry.manifests.resolve('team/big', 'v1').row.digest, img.manifest.digest);
+  const stat = core.registry.blobs.stat('team/big', layer.digest);
+  assert.equal(stat.size, layer.size);
+  assert.equal(core.meta.replication.savedUpload('in', 'team/big', layer.digest), undefined);
+});
+
 test('a remote answering 429 with Retry-After is waited for, and the run completes', async (t) => {
   const hq = await startDistribution();
   await seedImage(hq.host, 'library/alpine', '3.20');

@@ -8,6 +8,9 @@ import type { ReferrerDescriptor } from '../upstream/client.js';
 import type { BlobWrite, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
 import { throttled, type TokenBucket } from './throttle.js';
 
+/** Saved upload positions of this Berth's own sessions (the table also holds remote Locations). */
+const LOCAL_SESSION = 'berth-upload:';
+
 /**
  * This Berth in either role. Writes go through the Registry service (uploads, manifests), so events, guards
  * and audit apply as for any push; the actor is `replication:<rule>`. Reads do not count as pulls.
@@ -20,6 +23,8 @@ export class LocalSide implements SourceSide, DestinationSide {
     private readonly table: ReplicationTable,
     private readonly actor: Actor,
     private readonly bucket: TokenBucket | undefined,
+    /** Blobs larger than chunkBytes come in chunk by chunk into an upload session saved under the rule's name. */
+    private readonly resume: { rule: string; chunkBytes: number } = { rule: '', chunkBytes: Number.MAX_SAFE_INTEGER },
   ) {}
 
   async catalog(): Promise<string[]> {
@@ -77,20 +82,67 @@ export class LocalSide implements SourceSide, DestinationSide {
     return this.registry.blobs.mount(repository, digest, undefined, this.actor, () => true);
   }
 
+  /**
+   * Small blobs stream in one piece. Larger ones arrive in chunks (ranged reads from the source), each
+   * appended to a local upload session whose id is saved with the rule: a link that drops mid-blob, a retry
+   * or the next run continues from the last whole chunk instead of from byte 0.
+   */
   async writeBlob(w: BlobWrite): Promise<{ resumedFrom: number }> {
     this.assertWritable(w.repository);
-    const upload = await this.registry.uploads.start(w.repository);
+    const { rule, chunkBytes } = this.resume;
+    if (w.size <= chunkBytes) {
+      const upload = await this.registry.uploads.start(w.repository);
+      try {
+        await this.registry.uploads.complete(w.repository, upload.id, w.digest, await this.bodyFrom(w, 0), { contentLength: w.size }, this.actor);
+        return { resumedFrom: 0 };
+      } catch (e) {
+        await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
+        throw e;
+      }
+    }
+    let upload = await this.savedSession(w);
+    const resumedFrom = upload?.offset ?? 0;
+    upload ??= await this.registry.uploads.start(w.repository);
+    this.table.saveUpload(rule, w.repository, w.digest, { location: `${LOCAL_SESSION}${upload.id}`, offset: upload.offset });
+    while (upload.offset < w.size) {
+      const start = upload.offset;
+      const len = Math.min(chunkBytes, w.size - start);
+      // A chunk that breaks is rolled back by the upload store, so the session always ends on a whole chunk.
+      upload = await this.registry.uploads.append(w.repository, upload.id, await this.bodyFrom(w, start, start + len - 1), { contentLength: len });
+      this.table.saveUpload(rule, w.repository, w.digest, { location: `${LOCAL_SESSION}${upload.id}`, offset: upload.offset });
+    }
     try {
-      const src = await w.open(0);
-      const body = throttled(this.bucket, w.onBytes);
-      src.on('error', (e) => body.destroy(e));
-      src.pipe(body);
-      await this.registry.uploads.complete(w.repository, upload.id, w.digest, body, { contentLength: w.size }, this.actor);
-      return { resumedFrom: 0 };
+      await this.registry.uploads.complete(w.repository, upload.id, w.digest, undefined, {}, this.actor);
     } catch (e) {
-      await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
+      // The bytes are all there and wrong (the source changed under the digest): start afresh next time.
+      if (isRegistryError(e) && (e.code === 'DIGEST_INVALID' || e.code === 'SIZE_INVALID')) {
+        this.table.dropUpload(rule, w.repository, w.digest);
+        await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
+      }
       throw e;
     }
+    this.table.dropUpload(rule, w.repository, w.digest);
+    return { resumedFrom };
+  }
+
+  private async bodyFrom(w: BlobWrite, start: number, end?: number): Promise<Readable> {
+    const src = await w.open(start, end);
+    const body = throttled(this.bucket, w.onBytes);
+    src.on('error', (e) => body.destroy(e));
+    return src.pipe(body);
+  }
+
+  /** The local upload session an earlier attempt left for this blob, if it still exists. */
+  private async savedSession(w: BlobWrite): Promise<{ id: string; offset: number } | undefined> {
+    const saved = this.table.savedUpload(this.resume.rule, w.repository, w.digest);
+    if (!saved?.location.startsWith(LOCAL_SESSION)) return undefined;
+    const id = saved.location.slice(LOCAL_SESSION.length);
+    const state = await this.registry.uploads.status(w.repository, id).catch(() => undefined);
+    if (!state || state.offset > w.size) {
+      this.table.dropUpload(this.resume.rule, w.repository, w.digest);
+      return undefined;
+    }
+    return { id, offset: state.offset };
   }
 
   async putManifest(repository: string, reference: string, m: ManifestBytes): Promise<void> {

@@ -64,7 +64,7 @@ export class RemoteSide implements SourceSide, DestinationSide {
   }
 
   async openBlob(repository: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
-    if (range) throw new UpstreamError('invalid', `ranged reads from ${this.label} are not supported`);
+    if (range) return this.client.getBlobRange(repository, digest, range.start, range.end);
     return (await this.client.getBlob(repository, digest)).body;
   }
 

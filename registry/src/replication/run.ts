@@ -56,7 +56,7 @@ export async function runRule(deps: RunDeps, rule: ReplicationRule, opts: RunRul
   const client = replicationClient(remoteConfig, deps.secrets, deps.engine.clientRetries);
   try {
     const remote = new RemoteSide(client, { rule: rule.name, table: deps.meta.replication, chunkBytes: deps.engine.chunkBytes, bucket });
-    const local = new LocalSide(deps.registry, deps.meta.replication, { username: `replication:${rule.name}` }, bucket);
+    const local = new LocalSide(deps.registry, deps.meta.replication, { username: `replication:${rule.name}` }, bucket, { rule: rule.name, chunkBytes: deps.engine.chunkBytes });
     const [source, dest]: [SourceSide, DestinationSide] = rule.direction === 'pull' ? [remote, local] : [local, remote];
     const plan = await planRun(rule, source, dest, opts.scope);
     for (const w of plan.warnings) deps.log.warn({ rule: rule.name }, w);

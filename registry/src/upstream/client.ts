@@ -217,6 +217,21 @@ export class UpstreamClient {
     return { body: res.body, size: Number.isSafeInteger(len) && len >= 0 ? len : undefined };
   }
 
+  /**
+   * GET bytes [start, end] (inclusive) of a blob: what resuming an interrupted copy needs. A remote that
+   * ignores the Range header (answers 200) or answers another range is an error, never silently the wrong bytes.
+   */
+  async getBlobRange(repo: string, digest: string, start: number, end: number, opts: CallOptions = {}): Promise<Readable> {
+    const headers = { range: `bytes=${start}-${end}` };
+    const res = await this.send({ method: 'GET', target: `/v2/${repo}/blobs/${digest}`, headers, scope: pull(repo), accept: [200, 206], ...opts });
+    const got = /^bytes (\d+)-(\d+)\//.exec(header(res, 'content-range') ?? '');
+    if (res.statusCode !== 206 || !got || Number(got[1]) !== start || Number(got[2]) !== end) {
+      res.body.destroy();
+      throw new UpstreamError('invalid', `${this.name} does not serve byte ranges of blobs (asked ${start}-${end}, got HTTP ${res.statusCode} ${header(res, 'content-range') ?? 'without Content-Range'})`);
+    }
+    return res.body;
+  }
+
   async tags(repo: string, page: { n?: number; last?: string } = {}, opts: CallOptions = {}): Promise<Page> {
     const body = await this.json<{ tags?: string[] | null }>(`/v2/${repo}/tags/list${query(page)}`, pull(repo), opts);
     return { items: body.value.tags ?? [], next: body.next };
