@@ -140,6 +140,34 @@ test('a pull interrupted by stopping the remote resumes the blob with ranged rea
   assert.equal(core.meta.replication.savedUpload('in', 'team/big', layer.digest), undefined);
 });
 
+test('a remote that ignores byte ranges still gets its big blobs copied, in one piece', async (t) => {
+  const MiB = 1024 * 1024;
+  const hq = await startDistribution();
+  const img = await makeImage({ files: { 'payload.bin': randomBytes(3 * MiB) } });
+  await seedImage(hq.host, 'team/big', 'v1', img);
+  // Like a CDN in front of a registry that drops Range: a ranged GET gets a 200 (here with no body at all).
+  const proxy = await startTestProxy(hq.url, (r): ProxyDecision => (r.headers.range ? { status: 200 } : 'forward'));
+  t.after(async () => {
+    await proxy.close();
+    await hq.stop();
+  });
+  const core = replicationCore({ registries: [{ name: 'hq', url: proxy.url }], replication: [{ name: 'in', registry: 'hq', direction: 'pull', repositories: ['team/big'] }] });
+  t.after(() => cleanup(core));
+  const svc = new ReplicationService({
+    meta: core.meta,
+    registry: core.registry,
+    events: core.events,
+    log: core.log,
+    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
+    registries: (n) => core.remoteRegistry(n),
+    engine: { chunkBytes: MiB, retry: { attempts: 1, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
+  });
+  const run = await svc.run('in');
+  assert.equal(run.execution.status, 'succeeded', run.execution.error ?? '');
+  assert.equal(core.registry.manifests.resolve('team/big', 'v1').row.digest, img.manifest.digest);
+  assert.ok(proxy.requests.some((r) => r.headers.range), 'a ranged read was tried first');
+});
+
 test('a remote answering 429 with Retry-After is waited for, and the run completes', async (t) => {
   const hq = await startDistribution();
   await seedImage(hq.host, 'library/alpine', '3.20');

@@ -7,6 +7,7 @@ import type { ReplicationTable } from '../meta/replication.js';
 import type { ReferrerDescriptor } from '../upstream/client.js';
 import type { BlobWrite, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
 import { throttled, type TokenBucket } from './throttle.js';
+import { RangeUnsupportedError } from '../upstream/errors.js';
 
 /** Saved upload positions of this Berth's own sessions (the table also holds remote Locations). */
 const LOCAL_SESSION = 'berth-upload:';
@@ -90,16 +91,32 @@ export class LocalSide implements SourceSide, DestinationSide {
   async writeBlob(w: BlobWrite): Promise<{ resumedFrom: number }> {
     this.assertWritable(w.repository);
     const { rule, chunkBytes } = this.resume;
-    if (w.size <= chunkBytes) {
-      const upload = await this.registry.uploads.start(w.repository);
-      try {
-        await this.registry.uploads.complete(w.repository, upload.id, w.digest, await this.bodyFrom(w, 0), { contentLength: w.size }, this.actor);
-        return { resumedFrom: 0 };
-      } catch (e) {
-        await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
-        throw e;
-      }
+    if (w.size <= chunkBytes) return this.writeWhole(w);
+    try {
+      return await this.writeChunked(w);
+    } catch (e) {
+      // A source without byte ranges (rare: every major registry has them) still copies, just not resumably.
+      if (!(e instanceof RangeUnsupportedError)) throw e;
+      const saved = await this.savedSession(w);
+      if (saved) await this.registry.uploads.cancel(w.repository, saved.id).catch(() => undefined);
+      this.table.dropUpload(rule, w.repository, w.digest);
+      return this.writeWhole(w);
     }
+  }
+
+  private async writeWhole(w: BlobWrite): Promise<{ resumedFrom: number }> {
+    const upload = await this.registry.uploads.start(w.repository);
+    try {
+      await this.registry.uploads.complete(w.repository, upload.id, w.digest, await this.bodyFrom(w, 0), { contentLength: w.size }, this.actor);
+      return { resumedFrom: 0 };
+    } catch (e) {
+      await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async writeChunked(w: BlobWrite): Promise<{ resumedFrom: number }> {
+    const { rule, chunkBytes } = this.resume;
     let upload = await this.savedSession(w);
     const resumedFrom = upload?.offset ?? 0;
     upload ??= await this.registry.uploads.start(w.repository);

@@ -31,7 +31,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { baseMediaType, manifestMediaTypes } from '../oci/media-types.js';
-import { UpstreamError, isNetworkError, isUpstreamError } from './errors.js';
+import { RangeUnsupportedError, UpstreamError, isNetworkError, isUpstreamError } from './errors.js';
 import { TokenAuth } from './token-auth.js';
 import { resolveEndpoint, type RegistryType } from './endpoint.js';
 
@@ -226,8 +226,10 @@ export class UpstreamClient {
     const res = await this.send({ method: 'GET', target: `/v2/${repo}/blobs/${digest}`, headers, scope: pull(repo), accept: [200, 206], ...opts });
     const got = /^bytes (\d+)-(\d+)\//.exec(header(res, 'content-range') ?? '');
     if (res.statusCode !== 206 || !got || Number(got[1]) !== start || Number(got[2]) !== end) {
+      // Dropped, not drained: a 200 here may be the whole blob. Destroying undici's body emits an abort error.
+      res.body.on('error', () => undefined);
       res.body.destroy();
-      throw new UpstreamError('invalid', `${this.name} does not serve byte ranges of blobs (asked ${start}-${end}, got HTTP ${res.statusCode} ${header(res, 'content-range') ?? 'without Content-Range'})`);
+      throw new RangeUnsupportedError(`${this.name} does not serve byte ranges of blobs (asked ${start}-${end}, got HTTP ${res.statusCode} ${header(res, 'content-range') ?? 'without Content-Range'})`, res.statusCode);
     }
     return res.body;
   }

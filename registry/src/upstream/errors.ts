@@ -37,3 +37,11 @@ export function isNetworkError(e: unknown): boolean {
     name === 'TimeoutError'
   );
 }
+
+/** The remote answered a ranged blob GET with the whole blob or other bytes: it cannot resume copies. */
+export class RangeUnsupportedError extends UpstreamError {
+  constructor(message: string, status?: number) {
+    super('invalid', message, status);
+    this.name = 'RangeUnsupportedError';
+  }
+}
