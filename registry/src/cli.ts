@@ -14,6 +14,7 @@ import { renderProgress } from './transfer/progress-bar.js';
 import type { TransferActivity } from './transfer/transfer-service.js';
 import { registerSecretCommands } from './secrets/cli-commands.js';
 import { registerScanCommands } from './scan/cli-commands.js';
+import { registerTokenCommands } from './auth/token-cli.js';
 
 const program = new Command();
 program.name('berth').description('Berth: an OCI registry appliance for the edge').version('0.1.0');
@@ -281,6 +282,7 @@ program
 
 registerSecretCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data });
 registerScanCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data, offlineCore });
+registerTokenCommands(program, { configOpt, dataOpt, offlineCore });
 
 function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
