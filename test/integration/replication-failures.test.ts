@@ -22,6 +22,19 @@ function cleanup(core: Core): void {
   fs.rmSync(core.config.data, { recursive: true, force: true });
 }
 
+/** A replication engine on the core's data with small chunks and quick, few retries: failures show fast. */
+function smallChunkService(core: Core, chunkBytes: number, attempts: number): ReplicationService {
+  return new ReplicationService({
+    meta: core.meta,
+    registry: core.registry,
+    events: core.events,
+    log: core.log,
+    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
+    registries: (n) => core.remoteRegistry(n),
+    engine: { chunkBytes, retry: { attempts, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
+  });
+}
+
 async function pushLocal(core: Core, repo: string, tag: string, img: Image): Promise<void> {
   for (const b of [img.config, ...img.layers]) await core.registry.uploads.monolithic(repo, b.digest, Readable.from([b.bytes]), {}, { username: 'dev' });
   await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
@@ -54,15 +67,7 @@ test('a push interrupted by stopping the remote resumes the blob at the chunk it
   const img = await makeImage({ files: { 'payload.bin': randomBytes(5 * MiB) } });
   await pushLocal(core, 'team/big', 'v1', img);
   const layer = img.layers[0]!;
-  const svc = new ReplicationService({
-    meta: core.meta,
-    registry: core.registry,
-    events: core.events,
-    log: core.log,
-    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
-    registries: (n) => core.remoteRegistry(n),
-    engine: { chunkBytes: MiB, retry: { attempts: 2, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
-  });
+  const svc = smallChunkService(core, MiB, 2);
 
   const failed = await svc.run('big');
   assert.equal(failed.execution.status, 'failed');
@@ -108,15 +113,7 @@ test('a pull interrupted by stopping the remote resumes the blob with ranged rea
     replication: [{ name: 'in', registry: 'hq', direction: 'pull', repositories: ['team/big'] }],
   });
   t.after(() => cleanup(core));
-  const svc = new ReplicationService({
-    meta: core.meta,
-    registry: core.registry,
-    events: core.events,
-    log: core.log,
-    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
-    registries: (n) => core.remoteRegistry(n),
-    engine: { chunkBytes: MiB, retry: { attempts: 2, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
-  });
+  const svc = smallChunkService(core, MiB, 2);
 
   const failed = await svc.run('in');
   assert.equal(failed.execution.status, 'failed');
@@ -153,15 +150,7 @@ test('a remote that ignores byte ranges still gets its big blobs copied, in one 
   });
   const core = replicationCore({ registries: [{ name: 'hq', url: proxy.url }], replication: [{ name: 'in', registry: 'hq', direction: 'pull', repositories: ['team/big'] }] });
   t.after(() => cleanup(core));
-  const svc = new ReplicationService({
-    meta: core.meta,
-    registry: core.registry,
-    events: core.events,
-    log: core.log,
-    secrets: async () => new EncryptedFileSecretStore(core.paths.secretsDir, undefined),
-    registries: (n) => core.remoteRegistry(n),
-    engine: { chunkBytes: MiB, retry: { attempts: 1, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
-  });
+  const svc = smallChunkService(core, MiB, 1);
   const run = await svc.run('in');
   assert.equal(run.execution.status, 'succeeded', run.execution.error ?? '');
   assert.equal(core.registry.manifests.resolve('team/big', 'v1').row.digest, img.manifest.digest);
