@@ -159,6 +159,16 @@ test('GUI: sign in, browse a pushed repository and artifact, run GC, manage a us
     await page.getByRole('table', { name: 'Access tokens' }).getByRole('row', { name: /gui-e2e pipeline/ }).waitFor();
     await shot(page, '08b-access-tokens');
     await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', `admin:${secret}`, `docker://${berth.host}/team/web-app:1.0`]);
+    // An admin sees a user's tokens on the Users page and revokes a leaked one: it stops working at once.
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('row', { name: /^admin/ }).getByRole('button', { name: 'Tokens' }).click();
+    const adminTokens = page.getByRole('table', { name: 'Access tokens of admin' });
+    await adminTokens.getByRole('row', { name: /gui-e2e pipeline/ }).waitFor();
+    await shot(page, '08c-user-tokens');
+    await adminTokens.getByRole('button', { name: 'Revoke token gui-e2e pipeline' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token gui-e2e pipeline' }).click();
+    await page.getByText('admin has no access tokens.').waitFor();
+    await assert.rejects(skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', `admin:${secret}`, `docker://${berth.host}/team/web-app:1.0`]), /401|unauthorized|authentication/i);
 
     // Activity: the push, the tag deletion and the GC are in the audit log.
     await page.getByRole('link', { name: 'Activity' }).click();

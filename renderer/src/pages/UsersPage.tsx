@@ -5,6 +5,7 @@ import { useApi } from '../components/useApi';
 import { useSession } from '../app/session';
 import { Badge, Card, ConfirmDialog, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { DeleteAction } from '../components/DeleteAction';
+import { UserTokensCard } from '../components/UserTokensCard';
 import { formatDate } from '../components/format';
 
 const roles: { id: Role; label: string; help: string }[] = [
@@ -19,6 +20,7 @@ export function UsersPage() {
   const [message, setMessage] = useState<string>();
   const [actionError, setActionError] = useState<string>();
   const [resetFor, setResetFor] = useState<User>();
+  const [tokensOf, setTokensOf] = useState<string>();
 
   const patch = async (u: User, body: Partial<{ role: Role; disabled: boolean; password: string }>, done: string) => {
     setActionError(undefined);
@@ -90,6 +92,9 @@ export function UsersPage() {
                     <button type="button" className="btn btn-small" onClick={() => setResetFor(u)}>
                       Set password
                     </button>
+                    <button type="button" className="btn btn-small" onClick={() => setTokensOf(u.username)}>
+                      Tokens
+                    </button>
                     {u.username !== me.username && (
                       <button type="button" className="btn btn-small" onClick={() => patch(u, { disabled: !u.disabled }, `${u.username} is ${u.disabled ? 'enabled' : 'disabled'}.`)}>
                         {u.disabled ? 'Enable' : 'Disable'}
@@ -109,6 +114,7 @@ export function UsersPage() {
           </table>
         )}
       </Card>
+      {tokensOf && <UserTokensCard key={tokensOf} username={tokensOf} onClose={() => setTokensOf(undefined)} />}
       <PasswordDialog
         user={resetFor}
         onClose={() => setResetFor(undefined)}

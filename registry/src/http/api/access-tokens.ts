@@ -88,4 +88,35 @@ export const accessTokenRoutes = [
       return undefined;
     },
   }),
+  // An admin's view of everybody's tokens: see what a user has issued, revoke a leaked one.
+  route<{ name: string }>({
+    method: 'get',
+    path: '/users/{name}/tokens',
+    summary: "A user's access tokens (never their secrets); admins only",
+    tag: 'access-tokens',
+    access: 'admin',
+    params: z.object({ name: z.string().min(1).max(100) }),
+    response: z.object({ items: z.array(tokenSchema) }),
+    handler(_ctx, { params }, deps) {
+      if (!deps.auth.users.get(params.name)) throw new ApiError('user_not_found', `no user ${params.name}`);
+      return { items: service(deps).list(params.name).map(view) };
+    },
+  }),
+  route<{ name: string; id: number }>({
+    method: 'delete',
+    path: '/users/{name}/tokens/{id}',
+    summary: "Revoke a user's access token (takes effect at once); admins only",
+    tag: 'access-tokens',
+    access: 'admin',
+    params: z.object({ name: z.string().min(1).max(100), id: z.coerce.number().int().min(1) }),
+    handler(_ctx, { params }, deps) {
+      try {
+        service(deps).revoke(params.name, params.id);
+      } catch (e) {
+        if (e instanceof AccessTokenError) throw new ApiError('not_found', e.message);
+        throw e;
+      }
+      return undefined;
+    },
+  }),
 ];
