@@ -12,13 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { InventoryBuilder } from '../../registry/src/scan/inventory/inventory-builder.js';
 import { Meta } from '../../registry/src/meta/index.js';
 import { VulnDbImporter } from '../../registry/src/scan/vulndb/importer.js';
 import { zipArchive } from '../helpers/osv-fixture.js';
+import { goBuildInfo, goModInfo, syntheticGoBinary } from '../helpers/go-binary.js';
 
 export interface ScanBenchResult {
   compressedBytes: number;
@@ -33,7 +33,14 @@ export interface ScanBenchResult {
 
 const MiB = 1024 * 1024;
 
-/** A layer like real ones: many small text files (compress well), some binaries (do not), a dpkg database. */
+/** Go build information as the linker writes it, for one binary in eight. */
+const goInfo = goBuildInfo('go1.21.5', goModInfo({ path: 'example.com/svc', deps: [{ path: 'golang.org/x/net', version: 'v0.17.0' }, { path: 'google.golang.org/grpc', version: 'v1.59.0' }] }));
+
+/**
+ * A layer like real ones: many small text files (compress well), some binaries (do not), a dpkg database. The
+ * binaries are ELF executables (mode 0755), so every one of their bytes goes through the Go build information
+ * search, as in an image of Go programs; one in eight is a Go binary.
+ */
 async function writeLayer(file: string, bytes: number, seed: number): Promise<void> {
   const pack = tar.pack();
   const out = pipeline(pack, zlib.createGzip({ level: 6 }), fs.createWriteStream(file));
@@ -43,8 +50,11 @@ async function writeLayer(file: string, bytes: number, seed: number): Promise<vo
   for (let i = 0; written < bytes; i++) {
     const binary = i % 4 === 0;
     const size = binary ? 256 * 1024 : 32 * 1024;
-    const body = binary ? randomBytes(size) : Buffer.concat(Array.from({ length: Math.ceil(size / text.length) }, () => text)).subarray(0, size);
-    await new Promise<void>((resolve, reject) => pack.entry({ name: `usr/share/l${seed}/d${i % 97}/f${i}${binary ? '.so' : '.txt'}`, size: body.length }, body, (e) => (e ? reject(e) : resolve())));
+    const body = binary
+      ? syntheticGoBinary(i % 32 === 0 ? goInfo : Buffer.alloc(0), { size, random: true })
+      : Buffer.concat(Array.from({ length: Math.ceil(size / text.length) }, () => text)).subarray(0, size);
+    const name = binary ? `usr/lib/l${seed}/d${i % 97}/bin${i}` : `usr/share/l${seed}/d${i % 97}/f${i}.txt`;
+    await new Promise<void>((resolve, reject) => pack.entry({ name, size: body.length, mode: binary ? 0o755 : 0o644 }, body, (e) => (e ? reject(e) : resolve())));
     written += size;
   }
   pack.finalize();

@@ -247,3 +247,134 @@ export const npmLockfile = JSON.stringify({
     'packages/local': { version: '0.0.1', link: true },
   },
 });
+
+/*
+ * Go, crates.io and RubyGems records, as golang/vulndb (GO-…), rustsec/advisory-db's OSV export (RUSTSEC-…)
+ * and github/advisory-database (GHSA-…) publish them; long lists (affected symbols, references) shortened.
+ */
+export function goCratesGemRecords(): Record<string, unknown>[] {
+  return [
+    {
+      schema_version: '1.3.1',
+      id: 'GO-2023-2102',
+      modified: '0001-01-01T00:00:00Z',
+      published: '0001-01-01T00:00:00Z',
+      aliases: ['CVE-2023-44487', 'CVE-2023-39325', 'GHSA-4374-p667-p6c8'],
+      summary: 'HTTP/2 rapid reset can cause excessive work in net/http',
+      details: 'A malicious HTTP/2 client which rapidly creates requests and immediately resets them can cause excessive server resource consumption.',
+      affected: [
+        {
+          package: { name: 'stdlib', ecosystem: 'Go' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.20.10' }, { introduced: '1.21.0-0' }, { fixed: '1.21.3' }] }],
+          ecosystem_specific: { imports: [{ path: 'net/http', symbols: ['ListenAndServe', 'Server.Serve', 'http2serverConn.serve'] }] },
+        },
+        {
+          package: { name: 'golang.org/x/net', ecosystem: 'Go' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '0.17.0' }] }],
+          ecosystem_specific: { imports: [{ path: 'golang.org/x/net/http2', symbols: ['Server.ServeConn', 'serverConn.serve'] }] },
+        },
+      ],
+      references: [{ type: 'REPORT', url: 'https://go.dev/issue/63417' }],
+      database_specific: { url: 'https://pkg.go.dev/vuln/GO-2023-2102' },
+    },
+    {
+      schema_version: '1.3.1',
+      id: 'GO-2024-2687',
+      modified: '0001-01-01T00:00:00Z',
+      published: '0001-01-01T00:00:00Z',
+      aliases: ['CVE-2023-45288', 'GHSA-4v7x-pqxf-cx7m'],
+      summary: 'HTTP/2 CONTINUATION flood in net/http',
+      affected: [
+        {
+          package: { name: 'stdlib', ecosystem: 'Go' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.21.9' }, { introduced: '1.22.0-0' }, { fixed: '1.22.2' }] }],
+          ecosystem_specific: { imports: [{ path: 'net/http', symbols: ['Client.Do', 'Server.Serve'] }] },
+        },
+        {
+          package: { name: 'golang.org/x/net', ecosystem: 'Go' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '0.23.0' }] }],
+          ecosystem_specific: { imports: [{ path: 'golang.org/x/net/http2', symbols: ['Framer.ReadFrame'] }] },
+        },
+      ],
+      database_specific: { url: 'https://pkg.go.dev/vuln/GO-2024-2687', review_status: 'REVIEWED' },
+    },
+    {
+      schema_version: null,
+      id: 'RUSTSEC-2023-0044',
+      modified: '2023-07-08T12:30:19Z',
+      published: '2023-06-20T12:00:00Z',
+      aliases: ['GHSA-xcf7-rvmh-g6q4'],
+      related: [],
+      summary: '`openssl` `X509VerifyParamRef::set_host` buffer over-read',
+      details: 'When this function was passed an empty string, `openssl` would attempt to call `strlen` on it, reading arbitrary memory until it reached a NUL byte.',
+      severity: [],
+      affected: [
+        {
+          package: { ecosystem: 'crates.io', name: 'openssl', purl: 'pkg:cargo/openssl' },
+          ecosystem_specific: { affects: { arch: [], os: [], functions: ['openssl::x509::verify::X509VerifyParamRef::set_host'] }, affected_functions: null },
+          database_specific: { categories: ['memory-exposure'], cvss: null, informational: null },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0.0.0-0' }, { fixed: '0.10.55' }] }],
+          versions: [],
+        },
+      ],
+      database_specific: { license: 'CC0-1.0' },
+    },
+    {
+      schema_version: null,
+      id: 'RUSTSEC-2020-0071',
+      modified: '2023-06-13T13:10:24Z',
+      published: '2020-11-18T12:00:00Z',
+      aliases: ['CVE-2020-26235', 'GHSA-wcg3-cvx6-7396'],
+      related: [],
+      summary: 'Potential segfault in the time crate',
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' }],
+      affected: [
+        {
+          package: { ecosystem: 'crates.io', name: 'time', purl: 'pkg:cargo/time' },
+          database_specific: { categories: ['code-execution', 'memory-corruption'], cvss: 'CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H', informational: null },
+          ranges: [
+            {
+              type: 'SEMVER',
+              events: [
+                { introduced: '0.0.0-0' },
+                { fixed: '0.2.0' },
+                ...['1', '2', '3', '4', '5', '6'].flatMap((n) => [{ introduced: `0.2.${n}-0` }, { fixed: `0.2.${n}` }]),
+                { introduced: '0.2.7-0' },
+                { fixed: '0.2.23' },
+              ],
+            },
+          ],
+          versions: [],
+        },
+      ],
+      database_specific: { license: 'CC0-1.0' },
+    },
+    {
+      schema_version: '1.2.0',
+      id: 'GHSA-crjr-9rc5-ghw8',
+      modified: '2022-05-26T19:44:18Z',
+      published: '2022-04-11T21:18:06Z',
+      aliases: ['CVE-2022-24836'],
+      summary: 'Inefficient Regular Expression Complexity in Nokogiri',
+      severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' }],
+      affected: [{ package: { ecosystem: 'RubyGems', name: 'nokogiri' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.13.4' }] }] }],
+      database_specific: { cwe_ids: ['CWE-1333', 'CWE-400'], severity: 'HIGH', github_reviewed: true },
+    },
+    {
+      schema_version: '1.3.0',
+      id: 'GHSA-93pm-5p5f-3ghx',
+      modified: '2023-01-20T16:55:03Z',
+      published: '2023-01-18T18:24:40Z',
+      aliases: ['CVE-2022-44571'],
+      summary: 'Denial of Service Vulnerability in Rack Content-Disposition parsing',
+      severity: [],
+      affected: [
+        ['2.0.0', '2.0.9.2'],
+        ['2.1.0', '2.1.4.2'],
+        ['2.2.0', '2.2.6.1'],
+        ['3.0.0.0', '3.0.4.1'],
+      ].map(([introduced, fixed]) => ({ package: { ecosystem: 'RubyGems', name: 'rack' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced }, { fixed }] }] })),
+      database_specific: { cwe_ids: [], severity: 'LOW', github_reviewed: true },
+    },
+  ];
+}

@@ -75,6 +75,13 @@ function candidate(p: InventoryPackage, os: OsInfo | undefined): Candidate | und
       return { ecosystems: { base: 'npm', release: undefined }, names };
     case 'pypi':
       return { ecosystems: { base: 'PyPI', release: undefined }, names: names.map((n) => ({ ...n, name: lookupName('PyPI', n.name) })) };
+    case 'golang':
+      // OSV's Go records write versions without the "v" (and stdlib as "1.21.5", which the inventory uses).
+      return { ecosystems: { base: 'Go', release: undefined }, names: names.map((n) => ({ ...n, version: n.version.replace(/^v/, '') })) };
+    case 'cargo':
+      return { ecosystems: { base: 'crates.io', release: undefined }, names };
+    case 'gem':
+      return { ecosystems: { base: 'RubyGems', release: undefined }, names };
     default:
       return undefined;
   }
@@ -113,7 +120,8 @@ export function affectedBy(version: string, spec: AffectedSpec, ecosystemScheme:
   if (spec.versions.includes(version)) return { affected: true, fixed: undefined };
   for (const range of spec.ranges) {
     if (range.type !== 'ECOSYSTEM' && range.type !== 'SEMVER') continue;
-    const scheme = range.type === 'SEMVER' ? schemes.semver : ecosystemScheme;
+    // SEMVER ranges order by SemVer 2.0; Go's own rules are that, with Go's spellings (v-prefix, shorthands).
+    const scheme = range.type === 'SEMVER' && ecosystemScheme.name !== 'go' ? schemes.semver : ecosystemScheme;
     const cmp = (a: string, b: string): number => {
       if (a === b) return 0;
       if (a === '0') return -1;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { berthVersion } from '../version.js';
-import { purl, type Inventory } from './inventory/types.js';
+import { languagePackageTypes, purl, type Inventory } from './inventory/types.js';
 import type { Finding } from './matcher.js';
 
 /*
@@ -18,7 +18,7 @@ export function cycloneDx(subject: SbomSubject, inv: Inventory, findings: Findin
   const components = inv.packages.map((p) => {
     const ref = purl(p, inv.os);
     return {
-      type: p.type === 'npm' || p.type === 'pypi' ? 'library' : 'application',
+      type: languagePackageTypes.has(p.type) ? 'library' : 'application',
       'bom-ref': ref,
       name: p.name,
       version: p.version,

@@ -218,5 +218,8 @@ test('SemVer and ecosystem mapping', () => {
   assert.equal(schemeForEcosystem('Debian:12')?.name, 'dpkg');
   assert.equal(schemeForEcosystem('Alpine:v3.19')?.name, 'apk');
   assert.equal(schemeForEcosystem('PyPI')?.name, 'pep440');
-  assert.equal(schemeForEcosystem('crates.io'), undefined);
+  assert.equal(schemeForEcosystem('crates.io')?.name, 'semver');
+  assert.equal(schemeForEcosystem('Go')?.name, 'go');
+  assert.equal(schemeForEcosystem('RubyGems')?.name, 'gem');
+  assert.equal(schemeForEcosystem('Maven'), undefined);
 });

@@ -18,6 +18,8 @@ interface PathState {
   packages: ParsedPackage[];
 }
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
 const key = (p: ParsedPackage) => `${p.type}\0${p.name}\0${p.version}`;
 
 export interface LayerSource {
@@ -47,6 +49,7 @@ export class InventoryBuilder {
   apply(changes: LayerChanges, index: number): void {
     for (const dir of changes.opaque) for (const p of [...this.paths.keys()]) if (p !== dir && under(p, dir)) this.paths.delete(p);
     for (const gone of changes.deleted) for (const p of [...this.paths.keys()]) if (under(p, gone)) this.paths.delete(p);
+    for (const p of changes.replaced) this.paths.delete(p);
     for (const f of changes.files) {
       const before = this.paths.get(f.path);
       let packages: ParsedPackage[] = [];
@@ -59,7 +62,9 @@ export class InventoryBuilder {
       }
       const since = new Map<string, number>();
       for (const p of packages) since.set(key(p), before?.since.get(key(p)) ?? index);
-      this.paths.set(f.path, { file: f, layer: index, since, packages });
+      // Parsed package databases are not kept: only os-release's bytes are read again (in finish).
+      const file = f.target.kind === 'packages' && f.data !== undefined ? { ...f, data: EMPTY } : f;
+      this.paths.set(f.path, { file, layer: index, since, packages });
     }
     for (const r of changes.refused) this.notes.add(`layer ${index + 1}: entry ${JSON.stringify(r)} escapes the root and was ignored`);
   }

@@ -2,12 +2,14 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { bombGuard, decompressor, sniffCompression } from '../../transfer/compression.js';
-import { targetFor, type Target } from './targets.js';
+import { GoBuildInfoScanner } from './go-binary-scanner.js';
+import { goBinary, targetFor, type Target } from './targets.js';
 
 /*
  * Reads one layer as a stream: sniffs the compression from the first bytes (gzip, zstd or plain tar, whatever
  * the media type claims), decompresses behind a bomb guard, and walks the tar entries. Only the few files
- * the inventory wants are buffered, each up to its own limit; everything else is drained as it passes.
+ * the inventory wants are buffered, each up to its own limit; executables are searched for Go build
+ * information as they pass (only that blob is kept); everything else is drained as it passes.
  */
 
 export interface LayerFile {
@@ -26,6 +28,8 @@ export interface LayerChanges {
   opaque: string[];
   /** Entries refused (path tricks), for the notes. */
   refused: string[];
+  /** Paths a symlink or other non-file now occupies: whatever lower layers had exactly there is gone. */
+  replaced: string[];
 }
 
 export interface WalkOptions {
@@ -93,8 +97,51 @@ async function readEntry(entry: Readable, max: number, truncate: boolean, size: 
   return Buffer.concat(chunks);
 }
 
+const ELF_MAGIC = Buffer.from('\x7fELF', 'latin1');
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * A regular file no path target claims. Executables — an executable bit, or ELF magic (shared objects, binaries
+ * copied without their mode) — stream through a GoBuildInfoScanner up to goBinary.maxBytes and become a file
+ * of the inventory even when they hold no Go build information, so that they replace a Go binary a lower layer
+ * had at the same path. Anything else is drained. The file is never held: only the scanner's small window is.
+ */
+function readExecutable(entry: Readable, p: string, mode: number, size: number): Promise<LayerFile | undefined> {
+  const exec = (mode & 0o111) !== 0;
+  if (size === 0) {
+    entry.resume();
+    return Promise.resolve(exec ? { path: p, target: goBinary, data: EMPTY, size } : undefined);
+  }
+  const scanner = size <= goBinary.maxBytes ? new GoBuildInfoScanner() : undefined;
+  let head: Buffer = EMPTY;
+  let elf: boolean | undefined;
+  return new Promise((resolve, reject) => {
+    // 'data' listeners rather than async iteration: most files pass here, and this costs one call per chunk.
+    entry.on('data', (c: Buffer) => {
+      if (elf === undefined) {
+        head = head.length ? Buffer.concat([head, c]) : c;
+        if (exec) scanner?.push(c);
+        if (head.length < ELF_MAGIC.length) return;
+        elf = head.subarray(0, ELF_MAGIC.length).equals(ELF_MAGIC);
+        if (elf && !exec) scanner?.push(head);
+        head = EMPTY;
+        return;
+      }
+      if (exec || elf) scanner?.push(c);
+    });
+    entry.once('error', reject);
+    // After 'end' this is a no-op; without one (the layer broke off inside the file) it ends the wait.
+    entry.once('close', () => reject(new LayerError(`the layer ends inside /${p}`)));
+    entry.once('end', () => {
+      if (!exec && !elf) resolve(undefined);
+      else if (!scanner) resolve(elf ? { path: p, target: goBinary, data: undefined, size } : undefined);
+      else resolve({ path: p, target: goBinary, data: scanner.result(), size });
+    });
+  });
+}
+
 export async function walkLayer(blob: Readable, opts: WalkOptions): Promise<LayerChanges> {
-  const changes: LayerChanges = { files: [], deleted: [], opaque: [], refused: [] };
+  const changes: LayerChanges = { files: [], deleted: [], opaque: [], refused: [], replaced: [] };
   const head = await peek(blob);
   const kind = sniffCompression(head);
   const extract = tar.extract();
@@ -125,14 +172,21 @@ export async function walkLayer(blob: Readable, opts: WalkOptions): Promise<Laye
       } else if (base.startsWith('.wh.')) {
         changes.deleted.push(dir === '.' ? base.slice(4) : `${dir}/${base.slice(4)}`);
       } else {
-        const target = h.type === 'file' || h.type === 'contiguous-file' ? targetFor(p) : undefined;
+        const regular = h.type === 'file' || h.type === 'contiguous-file';
+        const target = regular ? targetFor(p) : undefined;
         if (target) {
           const data = target.kind === 'unsupported' ? Buffer.alloc(0) : await readEntry(entry as unknown as Readable, target.maxBytes, target.truncate ?? false, h.size ?? 0);
           changes.files.push({ path: p, target, data, size: h.size ?? 0 });
           if (target.kind !== 'unsupported') continue;
+        } else if (regular) {
+          const file = await readExecutable(entry as unknown as Readable, p, h.mode ?? 0, h.size ?? 0);
+          if (file) changes.files.push(file);
+          continue;
         } else if (h.type !== 'directory' && targetFor(p)) {
           // A symlink (Debian's etc/os-release) or other non-file replaces what lower layers had there.
           changes.deleted.push(p);
+        } else if (h.type !== 'directory') {
+          changes.replaced.push(p);
         }
       }
       entry.resume();

@@ -1,6 +1,9 @@
 /** What an image holds, as the inventory reports it (and the SBOM exports it). */
 
-export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi';
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'golang' | 'cargo' | 'gem';
+
+/** Packages of a language ecosystem (libraries), as opposed to those of the OS distribution. */
+export const languagePackageTypes: ReadonlySet<PackageType> = new Set(['npm', 'pypi', 'golang', 'cargo', 'gem']);
 
 export interface InventoryPackage {
   type: PackageType;
@@ -45,6 +48,13 @@ export function purl(p: InventoryPackage, os: OsInfo | undefined): string {
     }
     case 'pypi':
       return `pkg:pypi/${enc(p.name)}@${enc(p.version)}`;
+    case 'golang':
+      // The module path's segments become namespace and name: pkg:golang/golang.org/x/net@v0.17.0.
+      return `pkg:golang/${p.name.split('/').map(enc).join('/')}@${enc(p.version)}`;
+    case 'cargo':
+      return `pkg:cargo/${enc(p.name)}@${enc(p.version)}`;
+    case 'gem':
+      return `pkg:gem/${enc(p.name)}@${enc(p.version)}${p.arch ? `?platform=${enc(p.arch)}` : ''}`;
     default: {
       const vendor = os?.id ?? (p.type === 'deb' ? 'debian' : p.type === 'apk' ? 'alpine' : 'unknown');
       const q: string[] = [];

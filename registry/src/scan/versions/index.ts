@@ -3,10 +3,12 @@ import { compareApk, isValidApkVersion } from './apk.js';
 import { compareRpm } from './rpm.js';
 import { compareSemver, isValidSemver } from './semver.js';
 import { comparePep440, isValidPep440 } from './pep440.js';
+import { compareGoSemver, isValidGoSemver } from './go-semver.js';
+import { compareGem, isValidGemVersion } from './gem.js';
 
 /** A version scheme: total order over version strings; compare throws on a version the scheme cannot parse. */
 export interface VersionScheme {
-  name: 'dpkg' | 'apk' | 'rpm' | 'semver' | 'pep440';
+  name: 'dpkg' | 'apk' | 'rpm' | 'semver' | 'pep440' | 'go' | 'gem';
   compare(a: string, b: string): number;
   valid(v: string): boolean;
 }
@@ -28,6 +30,8 @@ export const schemes = {
   rpm: { name: 'rpm', compare: compareRpm, valid: () => true },
   semver: { name: 'semver', compare: compareSemver, valid: isValidSemver },
   pep440: { name: 'pep440', compare: comparePep440, valid: isValidPep440 },
+  go: { name: 'go', compare: compareGoSemver, valid: isValidGoSemver },
+  gem: { name: 'gem', compare: compareGem, valid: isValidGemVersion },
 } satisfies Record<string, VersionScheme>;
 
 /**
@@ -55,6 +59,12 @@ export function schemeForEcosystem(ecosystem: string): VersionScheme | undefined
       return schemes.semver;
     case 'pypi':
       return schemes.pep440;
+    case 'go':
+      return schemes.go;
+    case 'crates.io':
+      return schemes.semver;
+    case 'rubygems':
+      return schemes.gem;
     default:
       return undefined;
   }

@@ -28,7 +28,8 @@ const affected = z
 
 export const osvRecordSchema = z
   .object({
-    schema_version: z.string().optional(),
+    // RustSec's OSV export writes `"schema_version": null`.
+    schema_version: z.string().nullish(),
     id: z.string().min(1).max(256),
     modified: z.string().optional(),
     published: z.string().optional(),
