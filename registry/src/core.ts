@@ -19,6 +19,7 @@ import { RemoteRegistryService } from './upstream/remote-registries.js';
 import { ProxyProjectService } from './proxy/proxy-projects.js';
 import { CacheEvictor } from './proxy/cache-eviction.js';
 import { ScanService } from './scan/scan-service.js';
+import { Policies } from './policy/index.js';
 
 /**
  * Everything that works on a data folder without HTTP: used by the server and by offline CLI commands
@@ -41,6 +42,8 @@ export class Core {
   readonly proxyProjects: ProxyProjectService;
   /** Vulnerability database, scans, scan on push (started by the server), pull-gate decisions. */
   readonly scan: ScanService;
+  /** Tag immutability, project quotas and tag retention; their guards are on the registry from here on. */
+  readonly policies: Policies;
 
   constructor(readonly config: BerthConfig, readonly log: Logger) {
     fs.mkdirSync(config.data, { recursive: true, mode: 0o750 });
@@ -52,6 +55,7 @@ export class Core {
     this.registry = new Registry(this.meta, this.store, this.uploads, this.events, {
       manifestCacheBytes: config.storage.manifestCacheMiB * 1024 * 1024,
     });
+    this.policies = new Policies({ meta: this.meta, registry: this.registry, events: this.events, log });
     this.gc = new GarbageCollector(this.meta, this.store, this.uploads, this.events);
     this.users = new UserService(this.meta.users);
     this.transfer = new TransferService(this.registry, this.meta, this.store, this.paths, {

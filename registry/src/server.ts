@@ -33,6 +33,10 @@ import type { TransferActivity } from './transfer/transfer-service.js';
 import { AccessTokenService } from './auth/access-tokens.js';
 import { GcSchedule } from './gc/gc-schedule.js';
 import { settingsRoutes } from './http/api/settings.js';
+import { immutabilityRoutes } from './http/api/immutability.js';
+import { quotaRoutes } from './http/api/quotas.js';
+import { retentionRoutes } from './http/api/retention.js';
+import { RetentionScheduler } from './policy/retention-scheduler.js';
 
 export interface BerthServer {
   readonly core: Core;
@@ -120,6 +124,8 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   let ready = false;
   // The scheduler starts after the server listens; until then no rule has a next run to show.
   let nextReplicationRun: (rule: string) => Date | null = () => null;
+  // Retention schedules per project (live-editable through the API); started with the other schedulers below.
+  const retentionScheduler = new RetentionScheduler(core.policies.retention, log);
   const api = apiMiddleware({
     meta: core.meta,
     registry: core.registry,
@@ -133,7 +139,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     startedAt: Date.now(),
     sessions: new SessionStore(),
     limiter: new LoginLimiter(),
-    features: { replication: true, transfer: true, proxy: true, scan: true },
+    features: { replication: true, transfer: true, proxy: true, scan: true, policies: true },
     extraRoutes: [
       ...settingsRoutes({
         gcSchedule,
@@ -148,6 +154,9 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
       }),
       ...scanRoutes(core.scan),
       ...securityRoutes(core.scan),
+      ...immutabilityRoutes(core.policies.immutability),
+      ...quotaRoutes(core.policies.quotas),
+      ...retentionRoutes(core.policies.retention, (project) => retentionScheduler.nextRun(project)),
       ...replicationRoutes(core.replication, (rule) => nextReplicationRun(rule)),
       ...transferRoutes({ transfer: core.transfer, paths: core.paths, reserveBytes: config.transfer.reserveMiB * 1024 * 1024 }),
       ...registryRoutes({
@@ -204,6 +213,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const replicationScheduler = new ReplicationScheduler(core.replication, core.events, log);
   replicationScheduler.sync();
   nextReplicationRun = (rule) => replicationScheduler.nextRun(rule);
+  retentionScheduler.sync();
 
   await core.transfer.sweep().catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
   const dropFolder = config.transfer.watch
@@ -225,6 +235,8 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
         ready = false;
         await gcSchedule.stop();
         await replicationScheduler.stop();
+        await retentionScheduler.stop();
+        await core.policies.retention.idle();
         await core.replication.close();
         await dropFolder?.close();
         core.scan.stop();

@@ -25,6 +25,12 @@ export function recordAudit(events: EventBus, audit: AuditTable): () => void {
     events.on('proxy.upstream', (e) =>
       audit.add({ at: Date.now(), type: 'proxy.upstream', actor: null, repository: null, reference: null, detail: { registry: e.registry, state: e.state, reason: e.reason ?? null } }),
     ),
+    events.on('policy.changed', (e) =>
+      audit.add({ at: Date.now(), type: 'policy.changed', actor: e.actor ?? null, repository: null, reference: e.project, detail: { policy: e.policy, change: e.change } }),
+    ),
+    events.on('retention.finished', (e) =>
+      e.dryRun ? undefined : audit.add({ at: Date.now(), type: 'retention.finished', actor: null, repository: null, reference: e.project, detail: e }),
+    ),
     events.on('gc.finished', (e) =>
       audit.add({ at: Date.now(), type: 'gc.finished', actor: null, repository: null, reference: null, detail: e }),
     ),

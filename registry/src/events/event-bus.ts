@@ -60,6 +60,19 @@ export interface BerthEvents {
   };
   /** A vulnerability source was imported: from a file (CLI, API) or from a database artifact in the registry. */
   'vulndb.loaded': { source: string; records: number; builtAt: number | undefined; origin: string };
+  /** An administrator changed a project's immutability rules, quota or retention rules/schedule. */
+  'policy.changed': { project: string; policy: 'immutability' | 'quota' | 'retention'; change: string; actor: string | undefined };
+  /** A retention run (or dry run) of a project ended; its record is in the run history. */
+  'retention.finished': {
+    project: string;
+    runId: number;
+    dryRun: boolean;
+    trigger: string;
+    status: 'succeeded' | 'failed';
+    tagsRemoved: number;
+    manifestsRemoved: number;
+    errors: number;
+  };
 }
 
 export type EventName = keyof BerthEvents;
@@ -114,4 +127,6 @@ const eventNames: Record<EventName, true> = {
   'transfer.activity': true,
   'scan.finished': true,
   'vulndb.loaded': true,
+  'policy.changed': true,
+  'retention.finished': true,
 };

@@ -12,6 +12,9 @@ import { VulnDbTable } from './vulndb.js';
 import { ScanReportTable } from './scan-reports.js';
 import { AccessTokenTable } from './access-tokens.js';
 import { SettingsTable } from './settings.js';
+import { ImmutabilityTable } from './immutability.js';
+import { QuotaTable } from './quotas.js';
+import { RetentionTable } from './retention.js';
 
 export type { Db } from './db.js';
 
@@ -32,6 +35,9 @@ export class Meta {
   readonly scanReports: ScanReportTable;
   readonly accessTokens: AccessTokenTable;
   readonly settings: SettingsTable;
+  readonly immutability: ImmutabilityTable;
+  readonly quotas: QuotaTable;
+  readonly retention: RetentionTable;
 
   constructor(readonly db: Db) {
     this.repositories = new RepositoryTable(db);
@@ -49,6 +55,9 @@ export class Meta {
     this.scanReports = new ScanReportTable(db);
     this.accessTokens = new AccessTokenTable(db);
     this.settings = new SettingsTable(db);
+    this.immutability = new ImmutabilityTable(db);
+    this.quotas = new QuotaTable(db);
+    this.retention = new RetentionTable(db);
   }
 
   static open(file: string): Meta {

@@ -316,4 +316,126 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'policies: tag immutability, project quotas, tag retention',
+    up(db) {
+      db.exec(`
+        -- tag immutability (policy/immutability.ts): globs over the repository path inside the project and the tag
+        CREATE TABLE immutability_rules (
+          id INTEGER PRIMARY KEY,
+          project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+          repositories TEXT NOT NULL,
+          tags TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX immutability_rules_project ON immutability_rules(project);
+
+        -- storage quota and usage per project (policy/quotas.ts). limit_bytes NULL = unlimited. used_bytes is kept
+        -- by the triggers below in the same transaction as every link, unlink, manifest insert and delete, so a
+        -- push reads its project's usage with one primary-key lookup instead of a SUM.
+        CREATE TABLE project_quotas (
+          project TEXT PRIMARY KEY REFERENCES projects(name) ON DELETE CASCADE,
+          limit_bytes INTEGER,
+          used_bytes INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        -- the distinct content of a project: refs = how many repo_blobs rows and manifests of the project hold it
+        CREATE TABLE project_content (
+          project TEXT NOT NULL,
+          digest TEXT NOT NULL,
+          refs INTEGER NOT NULL,
+          PRIMARY KEY (project, digest)
+        ) WITHOUT ROWID;
+
+        CREATE TRIGGER quota_link_added AFTER INSERT ON repo_blobs BEGIN
+          INSERT INTO project_quotas (project, used_bytes)
+            SELECT r.project, b.size FROM repositories r, blobs b
+            WHERE r.id = NEW.repo_id AND b.digest = NEW.digest
+              AND NOT EXISTS (SELECT 1 FROM project_content c WHERE c.project = r.project AND c.digest = NEW.digest)
+            ON CONFLICT(project) DO UPDATE SET used_bytes = used_bytes + excluded.used_bytes;
+          INSERT INTO project_content (project, digest, refs)
+            SELECT project, NEW.digest, 1 FROM repositories WHERE id = NEW.repo_id
+            ON CONFLICT(project, digest) DO UPDATE SET refs = refs + 1;
+        END;
+        CREATE TRIGGER quota_manifest_added AFTER INSERT ON manifests BEGIN
+          INSERT INTO project_quotas (project, used_bytes)
+            SELECT r.project, NEW.size FROM repositories r
+            WHERE r.id = NEW.repo_id
+              AND NOT EXISTS (SELECT 1 FROM project_content c WHERE c.project = r.project AND c.digest = NEW.digest)
+            ON CONFLICT(project) DO UPDATE SET used_bytes = used_bytes + excluded.used_bytes;
+          INSERT INTO project_content (project, digest, refs)
+            SELECT project, NEW.digest, 1 FROM repositories WHERE id = NEW.repo_id
+            ON CONFLICT(project, digest) DO UPDATE SET refs = refs + 1;
+        END;
+        CREATE TRIGGER quota_link_removed AFTER DELETE ON repo_blobs BEGIN
+          UPDATE project_content SET refs = refs - 1
+            WHERE project = (SELECT project FROM repositories WHERE id = OLD.repo_id) AND digest = OLD.digest;
+          UPDATE project_quotas SET used_bytes = used_bytes - coalesce((SELECT size FROM blobs WHERE digest = OLD.digest), 0)
+            WHERE project = (SELECT project FROM repositories WHERE id = OLD.repo_id)
+              AND EXISTS (SELECT 1 FROM project_content c WHERE c.project = project_quotas.project AND c.digest = OLD.digest AND c.refs <= 0);
+          DELETE FROM project_content
+            WHERE project = (SELECT project FROM repositories WHERE id = OLD.repo_id) AND digest = OLD.digest AND refs <= 0;
+        END;
+        CREATE TRIGGER quota_manifest_removed AFTER DELETE ON manifests BEGIN
+          UPDATE project_content SET refs = refs - 1
+            WHERE project = (SELECT project FROM repositories WHERE id = OLD.repo_id) AND digest = OLD.digest;
+          UPDATE project_quotas SET used_bytes = used_bytes - OLD.size
+            WHERE project = (SELECT project FROM repositories WHERE id = OLD.repo_id)
+              AND EXISTS (SELECT 1 FROM project_content c WHERE c.project = project_quotas.project AND c.digest = OLD.digest AND c.refs <= 0);
+          DELETE FROM project_content
+            WHERE project = (SELECT project FROM repositories WHERE id = OLD.repo_id) AND digest = OLD.digest AND refs <= 0;
+        END;
+        -- A repository's rows would go by cascade after the repository row, when the triggers above can no longer
+        -- find its project: remove them first.
+        CREATE TRIGGER quota_repository_removed BEFORE DELETE ON repositories BEGIN
+          DELETE FROM manifests WHERE repo_id = OLD.id;
+          DELETE FROM repo_blobs WHERE repo_id = OLD.id;
+        END;
+
+        -- what is already stored
+        INSERT INTO project_content (project, digest, refs)
+          SELECT r.project, x.digest, count(*)
+          FROM (SELECT repo_id, digest FROM repo_blobs UNION ALL SELECT repo_id, digest FROM manifests) x
+          JOIN repositories r ON r.id = x.repo_id
+          GROUP BY r.project, x.digest;
+        INSERT INTO project_quotas (project, used_bytes)
+          SELECT c.project, sum(b.size) FROM project_content c JOIN blobs b ON b.digest = c.digest GROUP BY c.project;
+
+        -- tag retention (policy/retention-*.ts): rules per project, the project's schedule, and a short run history
+        CREATE TABLE retention_rules (
+          id INTEGER PRIMARY KEY,
+          project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+          repositories TEXT NOT NULL,
+          tags TEXT NOT NULL,
+          keep_latest INTEGER,
+          keep_days INTEGER,
+          untagged INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX retention_rules_project ON retention_rules(project);
+        CREATE TABLE retention_schedules (
+          project TEXT PRIMARY KEY REFERENCES projects(name) ON DELETE CASCADE,
+          schedule TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- status running|succeeded|failed|interrupted; items = what was (or, in a dry run, would be) removed, as JSON
+        CREATE TABLE retention_runs (
+          id INTEGER PRIMARY KEY,
+          project TEXT NOT NULL,
+          trigger TEXT NOT NULL,
+          actor TEXT,
+          dry_run INTEGER NOT NULL,
+          status TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          tags_kept INTEGER NOT NULL DEFAULT 0,
+          tags_removed INTEGER NOT NULL DEFAULT 0,
+          manifests_removed INTEGER NOT NULL DEFAULT 0,
+          errors TEXT NOT NULL DEFAULT '[]',
+          items TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX retention_runs_project ON retention_runs(project, id);
+      `);
+    },
+  },
 ];

@@ -52,6 +52,7 @@ export class BlobService {
     }
     if (!this.ctx.store.existsSync(digest)) return false;
     const size = meta.blobs.size(digest.value)!;
+    this.ctx.checkContent({ repository, digest: digest.value, size, cacheFill: false });
     this.ctx.tx(repository, () => {
       const repo = this.ctx.ensureRepository(repository);
       meta.blobs.link(repo.id, digest.value);

@@ -15,7 +15,7 @@ export class CacheFillService {
 
   /** Moves a verified, fsynced file into place and links the blob into the repository. */
   commitBlob(repository: string, digest: Digest, file: string, size: number): void {
-    this.ctx.commitBlobFile(repository, digest, file, size);
+    this.ctx.commitBlobFile(repository, digest, file, size, { cacheFill: true });
   }
 
   /**
@@ -29,6 +29,7 @@ export class CacheFillService {
     if (!repo || !meta.proxyCache.referencesBlob(repo.id, digest.value)) return undefined;
     const size = meta.blobs.size(digest.value);
     if (size === undefined || !store.existsSync(digest)) return undefined;
+    this.ctx.checkContent({ repository, digest: digest.value, size, cacheFill: true });
     this.ctx.tx(repository, () => meta.blobs.link(repo.id, digest.value));
     return size;
   }

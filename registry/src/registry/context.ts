@@ -17,10 +17,18 @@ export interface Actor {
 
 export const anonymous: Actor = { username: undefined };
 
+/**
+ * Hook for policies (project quotas) that must see content before it is linked into a repository: blob
+ * uploads, mounts, manifests, imports and proxy cache fills (`cacheFill`). Throws to refuse. Runs in the same
+ * synchronous step as the link, so nothing else can change the figures it looked at in between.
+ */
+export type ContentGuard = (add: { repository: string; digest: string; size: number; cacheFill: boolean }) => void;
+
 /** Collaborators shared by the registry's services. */
 export class RegistryContext {
   readonly manifestCache: ManifestCache;
   readonly pulls: PullRecorder;
+  private readonly contentGuards: ContentGuard[] = [];
 
   constructor(
     readonly meta: Meta,
@@ -31,6 +39,14 @@ export class RegistryContext {
   ) {
     this.manifestCache = new ManifestCache(opts.manifestCacheBytes ?? 32 * 1024 * 1024);
     this.pulls = new PullRecorder(meta.manifests, opts.pullFlushMs, meta.pullStats);
+  }
+
+  addContentGuard(guard: ContentGuard): void {
+    this.contentGuards.push(guard);
+  }
+
+  checkContent(add: Parameters<ContentGuard>[0]): void {
+    for (const guard of this.contentGuards) guard(add);
   }
 
   /** An existing repository, or NAME_UNKNOWN. Validates the name first. */
@@ -52,8 +68,10 @@ export class RegistryContext {
    * rename to row, so GC (also synchronous per blob) can never interleave. Used by every path that commits
    * a blob from a local file: client uploads and proxy cache fills.
    */
-  commitBlobFile(repository: string, digest: Digest, file: string, size: number): void {
+  commitBlobFile(repository: string, digest: Digest, file: string, size: number, opts: { cacheFill?: boolean } = {}): void {
     const { meta, store } = this;
+    // Before the rename, so a refused blob (quota) leaves no file in the store.
+    this.checkContent({ repository, digest: digest.value, size, cacheFill: opts.cacheFill ?? false });
     try {
       if (meta.blobs.size(digest.value) === undefined || !store.existsSync(digest)) store.commitFileSync(file, digest);
       this.tx(repository, () => {

@@ -128,6 +128,7 @@ export class ImportService {
               throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest ${m.digest} in ${m.repository} uses blob ${d.digest}, which is missing`, { digest: d.digest });
             }
             if (meta.blobs.linkedSize(repo.id, d.digest) === undefined) {
+              this.ctx.checkContent({ repository: m.repository, digest: d.digest, size, cacheFill: false });
               meta.blobs.link(repo.id, d.digest);
               pushedBlobs.push({ repository: m.repository, digest: d.digest, size });
             }
@@ -139,6 +140,7 @@ export class ImportService {
           }
           if (isNew) {
             manifestsAdded += 1;
+            this.ctx.checkContent({ repository: m.repository, digest: m.digest, size: m.body.length, cacheFill: false });
             meta.blobs.addBlob(m.digest, m.body.length);
             meta.manifests.insert({
               repoId: repo.id,

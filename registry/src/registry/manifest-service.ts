@@ -19,8 +19,14 @@ export interface FetchedManifest {
 /** Media types of layers that are, by design, not stored in registries (Docker foreign layers). */
 const nonDistributable = /\.(foreign|nondistributable)\./;
 
-/** Hook for policies (immutability, quotas) that must see a manifest before it is committed. */
+/** Hook for policies (immutability) that must see a manifest before it is committed; throws to refuse. */
 export type ManifestGuard = (change: { repository: string; tag: string | undefined; digest: string; existingTagDigest: string | undefined; actor: Actor }) => void;
+
+/**
+ * Hook for policies (immutability) that must see a deletion before it happens: the manifest, the tag when the
+ * DELETE names one, and the tags it removes (that tag, or by digest every tag pointing at it). Throws to refuse.
+ */
+export type DeleteGuard = (change: { repository: string; digest: string; tag: string | undefined; tags: string[]; actor: Actor }) => void;
 
 /** Hook for policies that decide whether a manifest may be served (the vulnerability pull gate); throws to refuse. */
 export type PullGuard = (pull: { repository: string; digest: string; actor: Actor }) => void;
@@ -28,6 +34,7 @@ export type PullGuard = (pull: { repository: string; digest: string; actor: Acto
 export class ManifestService {
   private readonly guards: ManifestGuard[] = [];
   private readonly pullGuards: PullGuard[] = [];
+  private readonly deleteGuards: DeleteGuard[] = [];
 
   constructor(private readonly ctx: RegistryContext) {}
 
@@ -37,6 +44,10 @@ export class ManifestService {
 
   addPullGuard(guard: PullGuard): void {
     this.pullGuards.push(guard);
+  }
+
+  addDeleteGuard(guard: DeleteGuard): void {
+    this.deleteGuards.push(guard);
   }
 
   /** Runs the policy guards for a change committed by another path (offline import). Call inside the transaction. */
@@ -73,6 +84,7 @@ export class ManifestService {
       const existing = meta.repositories.get(repository);
       const existingTagDigest = existing && tag ? meta.manifests.tagDigest(existing.id, tag) : undefined;
       for (const guard of this.guards) guard({ repository, tag, digest, existingTagDigest, actor });
+      this.ctx.checkContent({ repository, digest, size: body.length, cacheFill: opts.cacheFill ?? false });
       const repo = this.ctx.ensureRepository(repository);
       if (!opts.cacheFill) this.assertReferencesExist(repo, manifest);
       meta.blobs.addBlob(digest, body.length);
@@ -143,6 +155,10 @@ export class ManifestService {
     const { meta } = this.ctx;
     if (looksLikeDigest(reference)) {
       const digest = parseDigest(reference).value;
+      if (this.deleteGuards.length > 0 && meta.manifests.get(repo.id, digest)) {
+        const tags = meta.manifests.tagsOf(repo.id, digest);
+        for (const guard of this.deleteGuards) guard({ repository, digest, tag: undefined, tags, actor });
+      }
       if (!meta.manifests.delete(repo.id, digest)) {
         throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${repository}`);
       }
@@ -151,6 +167,7 @@ export class ManifestService {
     }
     assertTag(reference);
     const digest = meta.manifests.tagDigest(repo.id, reference);
+    if (digest) for (const guard of this.deleteGuards) guard({ repository, digest, tag: reference, tags: [reference], actor });
     if (!digest || !meta.manifests.deleteTag(repo.id, reference)) {
       throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repository}`);
     }

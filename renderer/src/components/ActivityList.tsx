@@ -9,6 +9,8 @@ const tones: Record<string, 'blue' | 'green' | 'amber' | 'red' | 'violet' | 'neu
   'tag.deleted': 'amber',
   'blob.deleted': 'amber',
   'gc.finished': 'violet',
+  'policy.changed': 'blue',
+  'retention.finished': 'violet',
 };
 
 const labels: Record<string, string> = {
@@ -17,6 +19,8 @@ const labels: Record<string, string> = {
   'tag.deleted': 'Deleted tag',
   'blob.deleted': 'Deleted blob',
   'gc.finished': 'Garbage collection',
+  'policy.changed': 'Policy changed',
+  'retention.finished': 'Tag retention',
 };
 
 function describe(e: AuditEntry) {
@@ -28,6 +32,8 @@ function describe(e: AuditEntry) {
       </>
     );
   }
+  if (e.type === 'policy.changed') return `${e.reference ?? ''}: ${String(d.policy ?? '')} ${String(d.change ?? '')}`;
+  if (e.type === 'retention.finished') return `${e.reference ?? ''}: removed ${Number(d.tagsRemoved ?? 0)} tags, ${Number(d.manifestsRemoved ?? 0)} manifests`;
   if (!e.repository) return e.reference ?? '';
   const ref = e.reference ?? '';
   const digest = typeof d.digest === 'string' ? d.digest : ref.startsWith('sha256:') ? ref : undefined;

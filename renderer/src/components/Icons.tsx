@@ -72,6 +72,12 @@ export const icons = {
       <path d="M8.5 12l2.5 2.5 4.5-5" />
     </Icon>
   ),
+  policy: (
+    <Icon>
+      <rect x="5" y="3" width="14" height="18" rx="2" />
+      <path d="M9 8h6M9 12h6M9 16h3" />
+    </Icon>
+  ),
   copy: (
     <Icon size={16}>
       <rect x="8" y="8" width="12" height="12" rx="2" />

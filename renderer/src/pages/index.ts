@@ -13,6 +13,7 @@ import { RegistriesPage } from './RegistriesPage';
 import { ProxiesPage } from './ProxiesPage';
 import { AccessTokensPage } from './AccessTokensPage';
 import { SecurityPage } from './SecurityPage';
+import { PoliciesPage } from './PoliciesPage';
 
 /**
  * Every page of the GUI in one table. A new capability (proxy caches, replication, offline transfer …)
@@ -48,6 +49,7 @@ export const pages: PageDef[] = [
     component: ArtifactPage,
   },
   { path: '/security', component: SecurityPage, feature: 'scan', nav: { label: 'Security', icon: icons.shield, order: 25 } },
+  { path: '/policies', component: PoliciesPage, feature: 'policies', nav: { label: 'Policies', icon: icons.policy, order: 27 } },
   { path: '/proxy', component: ProxiesPage, access: 'admin', feature: 'proxy', nav: { label: 'Proxy caches', icon: icons.proxy, order: 30 } },
   { path: '/replication', component: ReplicationPage, access: 'admin', feature: 'replication', nav: { label: 'Replication', icon: icons.replication, order: 40 } },
   { path: '/transfer', component: TransferPage, access: 'admin', feature: 'transfer', nav: { label: 'Offline transfer', icon: icons.transfer, order: 50 } },
