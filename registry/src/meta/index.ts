@@ -40,7 +40,7 @@ export class Meta {
   readonly retention: RetentionTable;
 
   constructor(readonly db: Db) {
-    this.repositories = new RepositoryTable(db);
+    this.repositories = new RepositoryTable(db, () => this.manifests.invalidate());
     this.blobs = new BlobTable(db);
     this.manifests = new ManifestTable(db);
     this.users = new UserTable(db);

@@ -62,6 +62,12 @@ export class ManifestTable {
   private readonly listStmt;
   private readonly touchStmt;
   private readonly childRefStmt;
+  /**
+   * Tag → manifest rows: a manifest GET by tag is the hottest read, tag and manifest writes are rare, so every
+   * write here (and a repository's deletion, see invalidate) drops the whole map. Misses are cached too.
+   */
+  private readonly tagCache = new Map<string, ManifestRow | null>();
+  private static readonly tagCacheMax = 4096;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[number, string], RawManifest>(`SELECT ${cols} FROM manifests WHERE repo_id = ? AND digest = ?`);
@@ -104,11 +110,28 @@ export class ManifestTable {
   }
 
   byTag(repoId: number, tag: string): ManifestRow | undefined {
+    // Inside a transaction the row may be uncommitted (and rolled back): read it, never cache it.
+    if (this.db.inTransaction) {
+      const r = this.byTagStmt.get(repoId, tag);
+      return r && toRow(r);
+    }
+    const key = `${repoId}\0${tag}`;
+    const hit = this.tagCache.get(key);
+    if (hit !== undefined) return hit ?? undefined;
     const r = this.byTagStmt.get(repoId, tag);
-    return r && toRow(r);
+    const row = r ? toRow(r) : undefined;
+    if (this.tagCache.size >= ManifestTable.tagCacheMax) this.tagCache.clear();
+    this.tagCache.set(key, row ?? null);
+    return row;
+  }
+
+  /** Drops cached tag lookups (a repository was deleted: its tags went by cascade, its id may be reused). */
+  invalidate(): void {
+    this.tagCache.clear();
   }
 
   insert(m: NewManifest, now = Date.now()): void {
+    this.tagCache.clear();
     this.insertStmt.run(
       m.repoId,
       m.digest,
@@ -123,10 +146,12 @@ export class ManifestTable {
   }
 
   delete(repoId: number, digest: string): boolean {
+    this.tagCache.clear();
     return this.deleteStmt.run(repoId, digest).changes > 0;
   }
 
   tag(repoId: number, name: string, digest: string, now = Date.now()): void {
+    this.tagCache.clear();
     this.tagStmt.run(repoId, name, digest, now);
   }
 
@@ -135,6 +160,7 @@ export class ManifestTable {
   }
 
   deleteTag(repoId: number, name: string): boolean {
+    this.tagCache.clear();
     return this.deleteTagStmt.run(repoId, name).changes > 0;
   }
 

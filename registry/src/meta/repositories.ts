@@ -27,7 +27,11 @@ export class RepositoryTable {
   private readonly countStmt;
   private readonly cache = new Map<string, RepositoryRow>();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Called after a repository row is deleted (caches keyed by repository id must forget it). */
+    private readonly onDelete: () => void = () => undefined,
+  ) {
     this.byName = db.prepare<[string], { id: number; name: string; project: string; created_at: number }>(
       'SELECT id, name, project, created_at FROM repositories WHERE name = ?',
     );
@@ -75,6 +79,7 @@ export class RepositoryTable {
   delete(id: number, name: string): void {
     this.cache.delete(name);
     this.deleteRepoStmt.run(id);
+    this.onDelete();
   }
 
   /** Forget cached rows, e.g. after a transaction that created rows rolled back. */

@@ -47,8 +47,9 @@ interface RawReport {
 
 /** Scan reports (one per manifest digest, replaced by each scan) and the per-project scan switches. */
 export class ScanReportTable {
-  // Read on every manifest GET (the pull gate): prepared once.
+  // Read on every manifest GET (the pull gate): prepared once, rows cached until a setting changes.
   private readonly settingsStmt;
+  private readonly settingsCache = new Map<string, ProjectScanSettings>();
 
   constructor(private readonly db: Db) {
     this.settingsStmt = db.prepare<[string], { scan_on_push: number; gate_severity: string | null; gate_unscanned: 'allow' | 'block'; allowlist: string }>(
@@ -134,7 +135,16 @@ export class ScanReportTable {
     return this.db.prepare<[], { digest: string; repository: string }>(`${SCANNABLE} SELECT digest, repository FROM scannable ORDER BY digest`).all();
   }
 
+  /** Read on every manifest GET (the pull gate); only setProjectSettings changes it, so it is cached. */
   projectSettings(project: string): ProjectScanSettings {
+    const hit = this.settingsCache.get(project);
+    if (hit) return hit;
+    const s = this.readProjectSettings(project);
+    if (!this.db.inTransaction) this.settingsCache.set(project, s);
+    return s;
+  }
+
+  private readProjectSettings(project: string): ProjectScanSettings {
     const r = this.settingsStmt.get(project);
     if (!r) return { scanOnPush: false, gateSeverity: undefined, gateUnscanned: 'allow', allowlist: [] };
     return {
@@ -146,6 +156,7 @@ export class ScanReportTable {
   }
 
   setProjectSettings(project: string, s: ProjectScanSettings): void {
+    this.settingsCache.clear();
     this.db
       .prepare(
         `INSERT INTO project_scan_settings (project, scan_on_push, gate_severity, gate_unscanned, allowlist) VALUES (?, ?, ?, ?, ?)
