@@ -27,7 +27,8 @@
  *   changes.
  */
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undici } from './undici.js';
 import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest.js';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { baseMediaType, manifestMediaTypes } from '../oci/media-types.js';
@@ -123,7 +124,8 @@ export class UpstreamClient {
   readonly name: string;
   readonly type: RegistryType;
   readonly apiBase: string;
-  private readonly dispatcher: Agent;
+  private agent: Promise<Agent> | undefined;
+  private readonly agentOptions: Agent.Options;
   private readonly auth: TokenAuth;
   private readonly retries: number;
   private readonly backoffMs: number;
@@ -143,18 +145,25 @@ export class UpstreamClient {
     this.headersMs = opts.timeouts?.headersMs ?? 15_000;
     this.bodyIdleMs = opts.timeouts?.bodyIdleMs ?? 60_000;
     this.userAgent = opts.userAgent ?? 'berth';
-    this.dispatcher = new Agent({
+    this.agentOptions = {
       connect: { timeout: opts.timeouts?.connectMs ?? 5_000, rejectUnauthorized: !opts.insecure },
       headersTimeout: this.headersMs,
       bodyTimeout: this.bodyIdleMs,
       keepAliveTimeout: 30_000,
       connections: 32,
-    });
-    this.auth = new TokenAuth({ username: opts.username, password: opts.password ?? (async () => undefined) }, this.dispatcher, this.headersMs);
+    };
+    this.auth = new TokenAuth({ username: opts.username, password: opts.password ?? (async () => undefined) }, () => this.dispatcher(), this.headersMs);
+  }
+
+  /** The connection pool, made on first use (undici itself loads then: see undici.ts). */
+  private dispatcher(): Promise<Agent> {
+    return (this.agent ??= undici().then((u) => new u.Agent(this.agentOptions)));
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close().catch(() => undefined);
+    const agent = this.agent;
+    this.agent = undefined;
+    if (agent) await (await agent).close().catch(() => undefined);
   }
 
   /** GET /v2/: resolves when the remote answers like a registry (401 counts: it is up). */
@@ -384,11 +393,12 @@ export class UpstreamClient {
       if (authorization) headers.authorization = authorization;
       let res: Dispatcher.ResponseData;
       try {
+        const [{ request }, dispatcher] = await Promise.all([undici(), this.dispatcher()]);
         res = await request(url, {
           method: r.method,
           headers,
           body: typeof r.body === 'function' ? r.body() : r.body,
-          dispatcher: this.dispatcher,
+          dispatcher,
           signal: r.signal,
         });
       } catch (e) {

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from './undici.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { UpstreamError, isNetworkError } from './errors.js';
 
@@ -26,7 +27,7 @@ export class TokenAuth {
 
   constructor(
     private readonly creds: Credentials,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: () => Promise<Dispatcher>,
     private readonly headersTimeoutMs: number,
   ) {}
 
@@ -84,7 +85,7 @@ export class TokenAuth {
     if (basic) headers.authorization = basic;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(u, { method: 'GET', headers, dispatcher: this.dispatcher, headersTimeout: this.headersTimeoutMs });
+      res = await (await undici()).request(u, { method: 'GET', headers, dispatcher: await this.dispatcher(), headersTimeout: this.headersTimeoutMs });
     } catch (e) {
       if (isNetworkError(e)) throw new UpstreamError('unavailable', `token endpoint ${u.host} unreachable: ${(e as Error).message}`);
       throw e;
