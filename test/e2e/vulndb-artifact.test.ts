@@ -94,6 +94,8 @@ test('a database artifact pushed to headquarters, replicated to the edge, loaded
   assert.equal(scanNow.status, 200, await scanNow.clone().text());
   assert.deepEqual(await counts(edge, '1.0'), { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, 'no database yet: nothing found');
   assert.deepEqual((await status(edge)).sources, []);
+  const notesOf = async () => ((await (await edge.fetch(`/api/v1/repositories/${encodeURIComponent('library/web')}/artifacts/1.0/vulnerabilities`)).json()) as { notes: string[] }).notes;
+  assert.deepEqual(await notesOf(), ['4 Alpine packages: no Alpine vulnerability data has been imported (berth vulndb import); they were not checked'], 'zero findings without data do not read as clean');
 
   const loaded: string[] = [];
   core.events.on('vulndb.loaded', (e) => loaded.push(`${e.source}:${e.records}`));
@@ -109,6 +111,7 @@ test('a database artifact pushed to headquarters, replicated to the edge, loaded
   assert.deepEqual(loaded, ['Alpine:3']);
   const after = await counts(edge, '1.0');
   assert.equal(after.critical, 2, 'the image scanned before the database arrived was rescanned with it');
+  assert.deepEqual(await notesOf(), []);
 
   // An older database pushed later (records modified 2024-01-01) does not replace the newer one.
   const older = alpineRecords()

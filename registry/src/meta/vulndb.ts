@@ -125,4 +125,19 @@ export class VulnDbTable {
   affecting(pkg: string): AffectedMatchRow[] {
     return this.lookupStmt.all(pkg);
   }
+
+  /**
+   * Whether any served record names the ecosystem (`Debian` also matches `Debian:12`). Once per ecosystem per
+   * scan; a miss scans the affected table (no index on ecosystem), tens of milliseconds for a large database.
+   */
+  hasEcosystem(base: string): boolean {
+    return (
+      this.db
+        .prepare<[{ base: string; prefix: string }], { one: number }>(
+          `SELECT 1 AS one FROM vuln_affected WHERE gen IN (SELECT generation FROM vuln_sources)
+             AND (ecosystem = @base OR substr(ecosystem, 1, length(@prefix)) = @prefix) LIMIT 1`,
+        )
+        .get({ base, prefix: `${base}:` }) !== undefined
+    );
+  }
 }

@@ -30,6 +30,8 @@ export interface Finding {
 
 export interface VulnLookup {
   affecting(pkg: string): AffectedMatchRow[];
+  /** Whether the database has any record of the ecosystem; absent: assume it has (test doubles). */
+  hasEcosystem?(base: string): boolean;
 }
 
 export interface Candidate {
@@ -176,6 +178,7 @@ export function match(inventory: Inventory, db: VulnLookup): MatchResult {
   const findings = new Map<string, Finding>();
   const problems = new Set<string>();
   const unchecked = new Map<string, number>();
+  const perEcosystem = new Map<string, number>();
   for (const p of inventory.packages) {
     const c = candidate(p, inventory.os);
     if (!c) {
@@ -184,6 +187,7 @@ export function match(inventory: Inventory, db: VulnLookup): MatchResult {
     }
     const scheme = schemeForEcosystem(c.ecosystems.base);
     if (!scheme) continue;
+    perEcosystem.set(c.ecosystems.base, (perEcosystem.get(c.ecosystems.base) ?? 0) + 1);
     for (const n of c.names) {
       for (const row of db.affecting(n.name)) {
         if (row.withdrawn || !ecosystemApplies(row.ecosystem, c)) continue;
@@ -225,5 +229,9 @@ export function match(inventory: Inventory, db: VulnLookup): MatchResult {
   const list = [...findings.values()].sort(
     (a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0) || a.vulnId.localeCompare(b.vulnId) || a.package.localeCompare(b.package),
   );
-  return { findings: list, problems: [...problems], unchecked: [...unchecked].map(([type, n]) => uncheckedNote(type, n, inventory.os)) };
+  // Packages of an ecosystem the database has no record of were not really checked: say so, not "clean".
+  const notImported = [...perEcosystem]
+    .filter(([base]) => db.hasEcosystem?.(base) === false)
+    .map(([base, n]) => `${n} ${base} package${n === 1 ? '' : 's'}: no ${base} vulnerability data has been imported (berth vulndb import); they were not checked`);
+  return { findings: list, problems: [...problems], unchecked: [...[...unchecked].map(([type, n]) => uncheckedNote(type, n, inventory.os)), ...notImported] };
 }
