@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
 import { createTestRegistry, tempDir, basic, ADMIN_PASSWORD, type TestRegistry } from '../helpers/test-registry.js';
 import { startDistribution } from '../helpers/docker-registry.js';
 import { makeLayer, blobOf, descriptor, emptyConfig, type Image } from '../helpers/oci-image.js';
 import { pushImage } from '../helpers/v2-client.js';
 import { httpPushBlob, httpPutManifest } from '../helpers/replication.js';
-import { cliPath } from '../helpers/processes.js';
+import { runBerth } from '../helpers/processes.js';
 import { alpineInstalledDb, alpineOsRelease, alpineRecords, recordsZip } from '../helpers/osv-fixture.js';
 
 /*
@@ -18,22 +17,7 @@ import { alpineInstalledDb, alpineOsRelease, alpineRecords, recordsZip } from '.
  * in an offline bundle into a fresh Berth that loads it when it starts.
  */
 
-function berth(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...env } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
-/** Without blocking this process: the CLI talks to the Berth serving in it. */
-function berthAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 async function alpineImage(): Promise<Image> {
   const layer = await makeLayer({ 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb });
@@ -72,7 +56,7 @@ test('a database artifact pushed to headquarters, replicated to the edge, loaded
   // Headquarters: publish the database (built 2024-07-01, from its records) to a plain Distribution.
   const dbZip = path.join(work, 'alpine-all.zip');
   fs.writeFileSync(dbZip, recordsZip(alpineRecords()));
-  const pushed = berth(['vulndb', 'push', dbZip, '--to', `${hq.url}/security/vulndb:2024-07`]);
+  const pushed = await runBerth(['vulndb', 'push', dbZip, '--to', `${hq.url}/security/vulndb:2024-07`]);
   assert.equal(pushed.status, 0, pushed.stderr);
   assert.match(pushed.stdout, /^security\/vulndb:2024-07@sha256:[0-9a-f]{64}: 1 archives, built 2024-07-01T00:00:00\.000Z$/m);
   const artifactDigest = /@(sha256:[0-9a-f]{64})/.exec(pushed.stdout)![1]!;
@@ -120,7 +104,7 @@ test('a database artifact pushed to headquarters, replicated to the edge, loaded
   const olderZip = path.join(work, 'older.zip');
   fs.writeFileSync(olderZip, recordsZip(older));
   const creds = { BERTH_USERNAME: 'admin', BERTH_PASSWORD: ADMIN_PASSWORD };
-  const pushOld = await berthAsync(['vulndb', 'push', olderZip, '--to', `${edge.url}/security/vulndb:2024-01`], creds);
+  const pushOld = await runBerth(['vulndb', 'push', olderZip, '--to', `${edge.url}/security/vulndb:2024-01`], { env: creds });
   assert.equal(pushOld.status, 0, pushOld.stderr);
   await core.scan.idle();
   const s2 = await status(edge);
@@ -151,17 +135,17 @@ test('a database artifact pushed to headquarters, replicated to the edge, loaded
   assert.match(s3.artifact?.error ?? '', /OSV|JSON|archive/i);
   assert.deepEqual(s3.sources.map((s) => `${s.name}:${s.records}`), ['Alpine:3'], 'the previous database keeps serving');
   assert.equal((await counts(edge, '1.0')).critical, 2);
-  const vulndbStatus = berth(['vulndb', 'status', '--data', edgeData]);
+  const vulndbStatus = await runBerth(['vulndb', 'status', '--data', edgeData]);
   assert.match(vulndbStatus.stdout, new RegExp(`^artifact\\tsecurity/vulndb@${broken.digest}\\tfailed: `, 'm'));
 
   // Across the air gap: export the good artifact from the edge, import it offline into a fresh Berth, start it.
   await edge.close();
   edgeOpen = false;
   const bundle = path.join(work, 'vulndb.tar');
-  const exp = berth(['export', '--data', edgeData, '-r', 'security/vulndb', '-t', '2024-07', '-o', bundle]);
+  const exp = await runBerth(['export', '--data', edgeData, '-r', 'security/vulndb', '-t', '2024-07', '-o', bundle]);
   assert.equal(exp.status, 0, exp.stderr);
   const siteData = path.join(work, 'site');
-  const imp = berth(['import', '--data', siteData, bundle]);
+  const imp = await runBerth(['import', '--data', siteData, bundle]);
   assert.equal(imp.status, 0, imp.stderr);
   const site = await createTestRegistry({ data: siteData });
   try {

@@ -88,3 +88,27 @@ export async function skopeo(args: string[], opts: { timeoutMs?: number } = {}):
     throw new Error(`skopeo ${args.join(' ')} failed: ${err.stderr ?? err.message}`);
   }
 }
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built `berth` CLI without blocking this process (a Berth serving in it must keep answering the
+ * CLI). The test's own BERTH_* variables are not inherited, so a developer's shell cannot change the outcome.
+ */
+export function runBerth(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BERTH_')));
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [cliPath, ...args], { env: { ...inherited, BERTH_LOG_LEVEL: 'warn', ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+    p.stdin.end(opts.input);
+  });
+}

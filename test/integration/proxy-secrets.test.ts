@@ -2,21 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { createTestRegistry, tempDir, ADMIN_PASSWORD } from '../helpers/test-registry.js';
 import { makeImage } from '../helpers/oci-image.js';
 import { pushImage, expectError } from '../helpers/v2-client.js';
-import { cliPath } from '../helpers/processes.js';
+import { cliPath, runBerth } from '../helpers/processes.js';
 
 /*
  * An upstream that requires credentials (another Berth: Bearer token auth with a realm), the password kept in
  * the secret store through `berth secret set`, and never in the config, the database or the logs.
  */
 
-function berthCli(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { input, encoding: 'utf8', env: { ...process.env, BERTH_SECRET_BACKEND: 'file' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('upstream credentials come from the secret store (token dance against a Bearer realm); nothing in plaintext', async (t) => {
   assert.ok(fs.existsSync(cliPath), 'run `npm run build` first');
@@ -38,10 +33,10 @@ test('upstream credentials come from the secret store (token dance against a Bea
   // No secret yet: the upstream refuses, the client hears a precise DENIED.
   await expectError(await reg.fetch('/v2/hq-cache/private/app/manifests/1'), 403, 'DENIED');
 
-  const set = berthCli(['secret', 'set', 'registry:hq', '--data', data], `${ADMIN_PASSWORD}\n`);
+  const set = await runBerth(['secret', 'set', 'registry:hq', '--data', data], { env: { BERTH_SECRET_BACKEND: 'file' }, input: `${ADMIN_PASSWORD}\n` });
   assert.equal(set.status, 0, set.stderr);
   assert.match(set.stdout, /stored registry:hq \(file\)/);
-  const list = berthCli(['secret', 'list', '--data', data]);
+  const list = await runBerth(['secret', 'list', '--data', data], { env: { BERTH_SECRET_BACKEND: 'file' } });
   assert.equal(list.stdout.trim(), 'registry:hq');
   assert.doesNotMatch(list.stdout, new RegExp(ADMIN_PASSWORD));
 
@@ -63,9 +58,9 @@ test('upstream credentials come from the secret store (token dance against a Bea
     assert.equal(fs.readFileSync(f).includes(needle), false, `${f} holds the password in plaintext`);
   }
 
-  const del = berthCli(['secret', 'delete', 'registry:hq', '--data', data]);
+  const del = await runBerth(['secret', 'delete', 'registry:hq', '--data', data], { env: { BERTH_SECRET_BACKEND: 'file' } });
   assert.equal(del.status, 0, del.stderr);
-  const missing = berthCli(['secret', 'delete', 'registry:hq', '--data', data]);
+  const missing = await runBerth(['secret', 'delete', 'registry:hq', '--data', data], { env: { BERTH_SECRET_BACKEND: 'file' } });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /no secret named registry:hq/);
 });

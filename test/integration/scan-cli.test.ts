@@ -2,17 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { createTestRegistry, tempDir } from '../helpers/test-registry.js';
 import { makeLayer, blobOf, descriptor, type Image } from '../helpers/oci-image.js';
 import { pushImage } from '../helpers/v2-client.js';
-import { cliPath } from '../helpers/processes.js';
+import { runBerth } from '../helpers/processes.js';
 import { alpineInstalledDb, alpineOsRelease, alpineRecords, npmAndPypiRecords, npmLockfile, recordsZip } from '../helpers/osv-fixture.js';
 
-function berth(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, BERTH_LOG_LEVEL: 'warn' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test('berth vulndb import + berth scan: table, json, CycloneDX, SPDX and the --fail-on gate', async (t) => {
   const data = tempDir('berth-scan-cli-');
@@ -33,20 +28,20 @@ test('berth vulndb import + berth scan: table, json, CycloneDX, SPDX and the --f
   fs.writeFileSync(path.join(data, 'alpine.zip'), recordsZip(alpineRecords()));
   fs.writeFileSync(path.join(data, 'npm.zip'), recordsZip(npmAndPypiRecords()));
 
-  const imp = berth(['vulndb', 'import', '--data', data, path.join(data, 'alpine.zip'), path.join(data, 'npm.zip')]);
+  const imp = await runBerth(['vulndb', 'import', '--data', data, path.join(data, 'alpine.zip'), path.join(data, 'npm.zip')]);
   assert.equal(imp.status, 0, imp.stderr);
   assert.match(imp.stdout, /alpine\.zip: 3 records for Alpine in \d+ ms; built 2024-07-01T00:00:00\.000Z/);
-  const status = berth(['vulndb', 'status', '--data', data]);
+  const status = await runBerth(['vulndb', 'status', '--data', data]);
   assert.match(status.stdout, /^Alpine\t3 records\tbuilt 2024-07-01/m);
   assert.match(status.stdout, /^PyPI,npm\t4 records/m);
 
-  const table = berth(['scan', '--data', data, 'library/web:1.0']);
+  const table = await runBerth(['scan', '--data', data, 'library/web:1.0']);
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /Alpine Linux v3\.19; 7 packages in 1 layers/);
   assert.match(table.stdout, /critical: 3 {2}high: 1/);
   assert.match(table.stdout, /CVE-2024-5535 +critical +9\.1 +libcrypto3 +3\.1\.4-r5 +3\.1\.6-r0/);
 
-  const gate = berth(['scan', '--data', data, '--format', 'json', '--fail-on', 'high', 'library/web:1.0']);
+  const gate = await runBerth(['scan', '--data', data, '--format', 'json', '--fail-on', 'high', 'library/web:1.0']);
   assert.equal(gate.status, 3, 'high findings fail a --fail-on high gate');
   assert.match(gate.stderr, /4 vulnerabilities at high or above \(worst: CVE-2021-44906 in minimist/);
   const json = JSON.parse(gate.stdout) as { digest: string; findings: { vulnId: string; package: string }[] };
@@ -58,7 +53,7 @@ test('berth vulndb import + berth scan: table, json, CycloneDX, SPDX and the --f
     'CVE-2021-23337 lodash',
   ]);
 
-  const cdx = berth(['scan', '--data', data, '--format', 'cyclonedx', 'library/web@' + manifest.digest]);
+  const cdx = await runBerth(['scan', '--data', data, '--format', 'cyclonedx', 'library/web@' + manifest.digest]);
   assert.equal(cdx.status, 0, cdx.stderr);
   const bom = JSON.parse(cdx.stdout) as { bomFormat: string; specVersion: string; components: { purl: string }[]; vulnerabilities: { id: string; affects: { ref: string }[] }[] };
   assert.equal(bom.bomFormat, 'CycloneDX');
@@ -66,7 +61,7 @@ test('berth vulndb import + berth scan: table, json, CycloneDX, SPDX and the --f
   assert.ok(bom.components.some((c) => c.purl === 'pkg:npm/%40scope/tool@2.0.0'));
   assert.ok(bom.vulnerabilities.some((v) => v.id === 'CVE-2021-23337' && v.affects[0]!.ref === 'pkg:npm/lodash@4.17.20'));
 
-  const sp = berth(['scan', '--data', data, '--format', 'spdx', '--fail-on', 'critical', 'library/web:1.0']);
+  const sp = await runBerth(['scan', '--data', data, '--format', 'spdx', '--fail-on', 'critical', 'library/web:1.0']);
   assert.equal(sp.status, 3);
   const doc = JSON.parse(sp.stdout) as { spdxVersion: string; packages: { name: string }[]; relationships: unknown[] };
   assert.equal(doc.spdxVersion, 'SPDX-2.3');
@@ -76,14 +71,14 @@ test('berth vulndb import + berth scan: table, json, CycloneDX, SPDX and the --f
   // A database older than the configured age: a warning (dbStale: warn), the exit status unchanged.
   const cfg = path.join(data, 'berth.yaml');
   fs.writeFileSync(cfg, 'scan:\n  dbMaxAgeDays: 30\n');
-  const stale = berth(['scan', '--config', cfg, '--data', data, 'library/web:1.0']);
+  const stale = await runBerth(['scan', '--config', cfg, '--data', data, 'library/web:1.0']);
   assert.equal(stale.status, 0, stale.stderr);
   assert.match(stale.stderr, /warning: the vulnerability database was built 2024-07-01, \d+ days ago \(the limit is 30\)/);
 
-  const bad = berth(['scan', '--data', data, '--fail-on', 'severe', 'library/web:1.0']);
+  const bad = await runBerth(['scan', '--data', data, '--fail-on', 'severe', 'library/web:1.0']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--fail-on must be one of critical, high, medium, low, unknown/);
-  const missing = berth(['scan', '--data', data, 'library/web:nope']);
+  const missing = await runBerth(['scan', '--data', data, 'library/web:nope']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /manifest nope is not in library\/web/);
 });

@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createTestRegistry, tempDir, ADMIN_PASSWORD } from '../helpers/test-registry.js';
 import { blobOf, descriptor, makeLayer, type Image } from '../helpers/oci-image.js';
 import { pushImage } from '../helpers/v2-client.js';
-import { cliPath, freePort } from '../helpers/processes.js';
+import { freePort, runBerth } from '../helpers/processes.js';
 import { alpineInstalledDb, alpineOsRelease, alpineRecords, npmAndPypiRecords, npmLockfile, recordsZip } from '../helpers/osv-fixture.js';
 import type { BerthEvents } from '../../registry/src/events/event-bus.js';
 
@@ -15,17 +14,6 @@ import type { BerthEvents } from '../../registry/src/events/event-bus.js';
  * attached as an OCI referrer and served again, the system allowlist beside the project's, and the scan events.
  */
 
-function berth(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BERTH_')));
-    const p = spawn(process.execPath, [cliPath, ...args], { env: { ...clean, BERTH_LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 async function webImage(): Promise<Image> {
   const layer = await makeLayer({ 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb, 'srv/app/package-lock.json': npmLockfile });
@@ -55,7 +43,7 @@ test('berth scan --server: report, --fail-on, SBOM referrer, credentials and err
   core.events.on('scan.finished', (e) => events.push(e));
   const admin = { BERTH_USERNAME: 'admin', BERTH_PASSWORD: ADMIN_PASSWORD };
 
-  const table = await berth(['scan', '--server', reg.url, 'library/web:1.0'], admin);
+  const table = await runBerth(['scan', '--server', reg.url, 'library/web:1.0'], { env: admin });
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /Alpine Linux v3\.19; 7 packages in 1 layers/);
   assert.match(table.stdout, /critical: 3 {2}high: 1/);
@@ -66,7 +54,7 @@ test('berth scan --server: report, --fail-on, SBOM referrer, credentials and err
   const created = await reg.fetch('/api/v1/me/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', expiresInDays: 1 }) });
   assert.equal(created.status, 201);
   const token = ((await created.json()) as { token: string }).token;
-  const gate = await berth(['scan', '--server', reg.url, '--format', 'json', '--fail-on', 'high', '--attach-sbom', `library/web@${image.manifest.digest}`], { BERTH_TOKEN: token });
+  const gate = await runBerth(['scan', '--server', reg.url, '--format', 'json', '--fail-on', 'high', '--attach-sbom', `library/web@${image.manifest.digest}`], { env: { BERTH_TOKEN: token } });
   assert.equal(gate.status, 3, gate.stderr);
   assert.match(gate.stderr, /4 vulnerabilities at high or above/);
   const sbomDigest = /SBOM attached to library\/web@sha256:[0-9a-f]{64} as (sha256:[0-9a-f]{64})/.exec(gate.stderr)?.[1];
@@ -94,19 +82,19 @@ test('berth scan --server: report, --fail-on, SBOM referrer, credentials and err
   assert.equal(cdx.vulnerabilities.length, 4);
 
   // Refusals a pipeline must understand.
-  const anonymous = await berth(['scan', '--server', reg.url, 'library/web:1.0'], {});
+  const anonymous = await runBerth(['scan', '--server', reg.url, 'library/web:1.0'], { env: {} });
   assert.notEqual(anonymous.status, 0);
   assert.match(anonymous.stderr, /set BERTH_TOKEN \(an access token\) or BERTH_USERNAME and BERTH_PASSWORD/);
-  const wrong = await berth(['scan', '--server', reg.url, 'library/web:1.0'], { BERTH_USERNAME: 'admin', BERTH_PASSWORD: 'nope' });
+  const wrong = await runBerth(['scan', '--server', reg.url, 'library/web:1.0'], { env: { BERTH_USERNAME: 'admin', BERTH_PASSWORD: 'nope' } });
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stderr, /refused the scan \(401 unauthenticated\): invalid username or password/);
-  const missing = await berth(['scan', '--server', reg.url, 'library/web:9.9'], admin);
+  const missing = await runBerth(['scan', '--server', reg.url, 'library/web:9.9'], { env: admin });
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /refused the scan \(404 [a-z_]+\): .*9\.9/);
-  const dead = await berth(['scan', '--server', `http://127.0.0.1:${await freePort()}`, 'library/web:1.0'], admin);
+  const dead = await runBerth(['scan', '--server', `http://127.0.0.1:${await freePort()}`, 'library/web:1.0'], { env: admin });
   assert.notEqual(dead.status, 0);
   assert.match(dead.stderr, /cannot reach http:\/\/127\.0\.0\.1:\d+/);
-  const both = await berth(['scan', '--server', reg.url, '--data', work, 'library/web:1.0'], admin);
+  const both = await runBerth(['scan', '--server', reg.url, '--data', work, 'library/web:1.0'], { env: admin });
   assert.match(both.stderr, /--server and --data exclude each other/);
 });
 

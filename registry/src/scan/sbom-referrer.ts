@@ -1,7 +1,8 @@
-import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Registry, Actor } from '../registry/index.js';
 import { MediaTypes } from '../oci/media-types.js';
+import { digestOf } from '../oci/digest.js';
+import { EMPTY_CONFIG, emptyConfigDescriptor } from '../oci/empty-config.js';
 import { cycloneDx } from './sbom.js';
 import type { Inventory } from './inventory/types.js';
 
@@ -13,9 +14,6 @@ import type { Inventory } from './inventory/types.js';
  */
 
 export const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
-const EMPTY_CONFIG = Buffer.from('{}');
-
-const sha256 = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 
 export interface AttachedSbom {
   digest: string;
@@ -30,8 +28,8 @@ export async function attachSbom(
   actor: Actor,
 ): Promise<AttachedSbom> {
   const doc = Buffer.from(JSON.stringify(cycloneDx({ name: `${repository}@${subject.digest}`, digest: subject.digest }, inventory, [])));
-  const docDigest = sha256(doc);
-  const configDigest = sha256(EMPTY_CONFIG);
+  const docDigest = digestOf(doc);
+  const configDigest = emptyConfigDescriptor.digest;
   // Monolithic pushes through the upload service: the same verification, events and repository links as a
   // client's push. The document is generated metadata of bounded size, not a layer.
   await registry.uploads.monolithic(repository, configDigest, Readable.from([EMPTY_CONFIG]), { contentLength: EMPTY_CONFIG.length }, actor);
@@ -41,13 +39,13 @@ export async function attachSbom(
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,
       artifactType: CYCLONEDX_MEDIA_TYPE,
-      config: { mediaType: MediaTypes.ociEmpty, digest: configDigest, size: EMPTY_CONFIG.length },
+      config: emptyConfigDescriptor,
       layers: [{ mediaType: CYCLONEDX_MEDIA_TYPE, digest: docDigest, size: doc.length, annotations: { 'org.opencontainers.image.title': 'sbom.cdx.json' } }],
       subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
       annotations: { 'org.opencontainers.image.created': new Date().toISOString(), 'io.berth.sbom.generator': 'berth' },
     }),
   );
-  const digest = sha256(manifest);
+  const digest = digestOf(manifest);
   await registry.manifests.put(repository, digest, manifest, MediaTypes.ociManifest, actor);
   return { digest, size: manifest.length };
 }

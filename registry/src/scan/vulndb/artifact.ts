@@ -4,7 +4,9 @@ import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { MediaTypes } from '../../oci/media-types.js';
+import { EMPTY_CONFIG, emptyConfigDescriptor } from '../../oci/empty-config.js';
 import { archiveDocuments } from './archive-reader.js';
+import { recordsIn } from './osv.js';
 
 /*
  * The vulnerability database as an OCI artifact, so that it travels like any other content: replicated from
@@ -20,8 +22,6 @@ export const CREATED_ANNOTATION = 'org.opencontainers.image.created';
 export const TITLE_ANNOTATION = 'org.opencontainers.image.title';
 /** Optional per-layer source name (otherwise the ecosystems in the archive name it, as on import). */
 export const SOURCE_ANNOTATION = 'io.berth.vulndb.source';
-
-const EMPTY_CONFIG = Buffer.from('{}');
 
 export interface ArtifactLayerFile {
   file: string;
@@ -62,8 +62,7 @@ export async function archiveBuiltAt(file: string): Promise<number | undefined> 
     } catch {
       throw new Error(`${path.basename(file)}: ${doc.name} is not valid JSON`);
     }
-    const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' && Array.isArray((raw as { vulns?: unknown }).vulns) ? (raw as { vulns: unknown[] }).vulns : [raw];
-    for (const r of list) {
+    for (const r of recordsIn(raw)) {
       const m = r && typeof r === 'object' ? Date.parse(String((r as { modified?: unknown }).modified)) : NaN;
       if (!Number.isNaN(m) && (newest === undefined || m > newest)) newest = m;
     }
@@ -87,16 +86,15 @@ export async function buildVulnDbArtifact(files: string[], opts: { builtAt?: num
     }
   }
   builtAt ??= Date.now();
-  const configDigest = `sha256:${crypto.createHash('sha256').update(EMPTY_CONFIG).digest('hex')}`;
   const manifest = {
     schemaVersion: 2,
     mediaType: MediaTypes.ociManifest,
     artifactType: VULNDB_ARTIFACT_TYPE,
-    config: { mediaType: MediaTypes.ociEmpty, digest: configDigest, size: EMPTY_CONFIG.length },
+    config: emptyConfigDescriptor,
     layers: layers.map((l) => ({ mediaType: VULNDB_LAYER_TYPE, digest: l.digest, size: l.size, annotations: { [TITLE_ANNOTATION]: path.basename(l.file) } })),
     annotations: { [CREATED_ANNOTATION]: new Date(builtAt).toISOString() },
   };
-  return { manifest: Buffer.from(JSON.stringify(manifest)), config: { digest: configDigest, bytes: EMPTY_CONFIG }, layers, builtAt };
+  return { manifest: Buffer.from(JSON.stringify(manifest)), config: { digest: emptyConfigDescriptor.digest, bytes: EMPTY_CONFIG }, layers, builtAt };
 }
 
 /** The part of the upstream client a push needs (kept narrow so any registry client fits). */

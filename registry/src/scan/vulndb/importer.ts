@@ -2,7 +2,7 @@ import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { VulnDbTable, VulnRecordRow } from '../../meta/vulndb.js';
 import { archiveDocuments } from './archive-reader.js';
-import { toRow } from './osv.js';
+import { recordsIn, toRow } from './osv.js';
 
 export interface ImportResult {
   source: string;
@@ -47,9 +47,7 @@ export class VulnDbImporter {
         } catch (e) {
           throw new VulnDbImportError(`${doc.name}: not valid JSON (${(e as Error).message})`);
         }
-        // OSV's API answers and some mirrors use {"vulns": [...]}; plain arrays appear too.
-        const list = Array.isArray(raw) ? raw : raw && typeof raw === 'object' && Array.isArray((raw as { vulns?: unknown }).vulns) ? (raw as { vulns: unknown[] }).vulns : [raw];
-        for (const item of list) {
+        for (const item of recordsIn(raw)) {
           let row: VulnRecordRow;
           try {
             row = toRow(item);

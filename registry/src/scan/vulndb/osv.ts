@@ -79,6 +79,13 @@ function synopsisSeverity(summary: string | undefined): string | undefined {
   return /^(Critical|Important|Moderate|Low):\s/.exec(summary ?? '')?.[1];
 }
 
+/** The records in one parsed document: one record, a plain array, or OSV's API answer `{"vulns": [...]}`. */
+export function recordsIn(doc: unknown): unknown[] {
+  if (Array.isArray(doc)) return doc;
+  if (doc && typeof doc === 'object' && Array.isArray((doc as { vulns?: unknown }).vulns)) return (doc as { vulns: unknown[] }).vulns;
+  return [doc];
+}
+
 export function toRow(raw: unknown): VulnRecordRow {
   const r = osvRecordSchema.safeParse(raw);
   if (!r.success) {
