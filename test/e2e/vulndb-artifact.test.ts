@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createTestRegistry, tempDir, basic, ADMIN_PASSWORD, type TestRegistry } from '../helpers/test-registry.js';
 import { startDistribution } from '../helpers/docker-registry.js';
-import { makeLayer, blobOf, descriptor, emptyConfig, type Image } from '../helpers/oci-image.js';
+import { makeImage, blobOf, descriptor, emptyConfig, type Image } from '../helpers/oci-image.js';
 import { pushImage } from '../helpers/v2-client.js';
 import { httpPushBlob, httpPutManifest } from '../helpers/replication.js';
 import { runBerth } from '../helpers/processes.js';
@@ -19,14 +19,8 @@ import { alpineInstalledDb, alpineOsRelease, alpineRecords, recordsZip } from '.
 
 
 
-async function alpineImage(): Promise<Image> {
-  const layer = await makeLayer({ 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb });
-  const config = blobOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.diffId] } })), 'application/vnd.oci.image.config.v1+json');
-  const manifest = blobOf(
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: descriptor(config), layers: [descriptor(layer.blob)] })),
-    'application/vnd.oci.image.manifest.v1+json',
-  );
-  return { manifest, config, layers: [layer.blob] };
+function alpineImage(): Promise<Image> {
+  return makeImage({ files: { 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb } });
 }
 
 interface VulnDbStatus {

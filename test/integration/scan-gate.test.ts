@@ -3,19 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestRegistry, tempDir, ADMIN_PASSWORD } from '../helpers/test-registry.js';
-import { blobOf, descriptor, makeLayer, type Image } from '../helpers/oci-image.js';
+import { makeImage, type Image } from '../helpers/oci-image.js';
 import { pushImage } from '../helpers/v2-client.js';
 import { skopeo } from '../helpers/processes.js';
 import { alpineInstalledDb, alpineOsRelease, alpineRecords, recordsZip } from '../helpers/osv-fixture.js';
 
-async function alpineImage(extra: string): Promise<Image> {
-  const layer = await makeLayer({ 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb, 'extra.txt': extra });
-  const config = blobOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.diffId] } })), 'application/vnd.oci.image.config.v1+json');
-  const manifest = blobOf(
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: descriptor(config), layers: [descriptor(layer.blob)] })),
-    'application/vnd.oci.image.manifest.v1+json',
-  );
-  return { manifest, config, layers: [layer.blob] };
+function alpineImage(extra: string): Promise<Image> {
+  return makeImage({ files: { 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb, 'extra.txt': extra } });
 }
 
 test('pull gate: blocks vulnerable and (when asked) unscanned artifacts with the worst CVEs named; allowlist with expiry', async (t) => {

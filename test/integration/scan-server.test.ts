@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createTestRegistry, tempDir, ADMIN_PASSWORD } from '../helpers/test-registry.js';
-import { blobOf, descriptor, makeLayer, type Image } from '../helpers/oci-image.js';
+import { makeImage, type Image } from '../helpers/oci-image.js';
 import { pushImage } from '../helpers/v2-client.js';
 import { freePort, runBerth } from '../helpers/processes.js';
 import { alpineInstalledDb, alpineOsRelease, alpineRecords, npmAndPypiRecords, npmLockfile, recordsZip } from '../helpers/osv-fixture.js';
@@ -15,14 +15,8 @@ import type { BerthEvents } from '../../registry/src/events/event-bus.js';
  */
 
 
-async function webImage(): Promise<Image> {
-  const layer = await makeLayer({ 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb, 'srv/app/package-lock.json': npmLockfile });
-  const config = blobOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.diffId] } })), 'application/vnd.oci.image.config.v1+json');
-  const manifest = blobOf(
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: descriptor(config), layers: [descriptor(layer.blob)] })),
-    'application/vnd.oci.image.manifest.v1+json',
-  );
-  return { manifest, config, layers: [layer.blob] };
+function webImage(): Promise<Image> {
+  return makeImage({ files: { 'etc/os-release': alpineOsRelease, 'lib/apk/db/installed': alpineInstalledDb, 'srv/app/package-lock.json': npmLockfile } });
 }
 
 test('berth scan --server: report, --fail-on, SBOM referrer, credentials and errors', async (t) => {
