@@ -9,6 +9,8 @@ export interface BerthEvents {
     digest: string;
     tag: string | undefined;
     mediaType: string;
+    /** artifactType, or an image manifest's config media type (what the referrers API reports). */
+    artifactType: string | undefined;
     size: number;
     subject: string | undefined;
     actor: string | undefined;

@@ -178,6 +178,7 @@ export class ImportService {
         digest: m.digest,
         tag,
         mediaType: p.mediaType,
+        artifactType: p.artifactType,
         size: m.body.length,
         subject: p.subject?.digest,
         actor: actor.username,

@@ -110,6 +110,7 @@ export class ManifestService {
       digest,
       tag,
       mediaType: manifest.mediaType,
+      artifactType: manifest.artifactType,
       size: body.length,
       subject: manifest.subject?.digest,
       actor: actor.username,

@@ -56,9 +56,7 @@ export class VulnDbArtifactLoader {
   /** Listens for database artifacts arriving and loads the newest stored one now. */
   start(): Promise<LoadOutcome> {
     this.off ??= this.events.on('manifest.pushed', (e) => {
-      const row = this.meta.repositories.get(e.repository);
-      const m = row ? this.meta.manifests.get(row.id, e.digest) : undefined;
-      if (m?.artifactType === VULNDB_ARTIFACT_TYPE) void this.loadNewest();
+      if (e.artifactType === VULNDB_ARTIFACT_TYPE) void this.loadNewest();
     });
     return this.loadNewest();
   }
