@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { skopeo } from './processes.js';
 import { tempDir } from './test-registry.js';
 import { imageBlobs, makeArtifact, makeImage, makeIndex, sha256, writeLayout, type Blob, type Image } from './oci-image.js';
@@ -94,6 +95,12 @@ export async function digestOf(url: string, repo: string, ref: string, auth?: st
     },
   });
   return r.status === 200 ? (r.headers.get('docker-content-digest') ?? undefined) : undefined;
+}
+
+/** Pushes an image into a Berth core as the user `dev` would (through the registry service, events and all). */
+export async function pushLocal(core: Core, repo: string, tag: string, img: Image): Promise<void> {
+  for (const b of [img.config, ...img.layers]) await core.registry.uploads.monolithic(repo, b.digest, Readable.from([b.bytes]), {}, { username: 'dev' });
+  await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
 }
 
 /** A Berth core on a temp (or given) data folder: what `berth replicate` runs on. */

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import bcrypt from 'bcryptjs';
 import { startDistribution } from '../helpers/docker-registry.js';
 import { tempDir } from '../helpers/test-registry.js';
 import { cliPath } from '../helpers/processes.js';
-import { makeImage, type Image } from '../helpers/oci-image.js';
-import { seedImage, digestOf, replicationCore, startTestProxy, writeConfig, type ProxyDecision } from '../helpers/replication.js';
+import { makeImage } from '../helpers/oci-image.js';
+import { seedImage, digestOf, pushLocal, replicationCore, startTestProxy, writeConfig, type ProxyDecision } from '../helpers/replication.js';
 import { EncryptedFileSecretStore } from '../../registry/src/secrets/index.js';
 import { ReplicationService } from '../../registry/src/replication/index.js';
 import type { Core } from '../../registry/src/core.js';
@@ -33,11 +32,6 @@ function smallChunkService(core: Core, chunkBytes: number, attempts: number): Re
     registries: (n) => core.remoteRegistry(n),
     engine: { chunkBytes, retry: { attempts, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
   });
-}
-
-async function pushLocal(core: Core, repo: string, tag: string, img: Image): Promise<void> {
-  for (const b of [img.config, ...img.layers]) await core.registry.uploads.monolithic(repo, b.digest, Readable.from([b.bytes]), {}, { username: 'dev' });
-  await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
 }
 
 test('a push interrupted by stopping the remote resumes the blob at the chunk it reached', async (t) => {

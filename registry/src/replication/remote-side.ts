@@ -129,7 +129,7 @@ export class RemoteSide implements SourceSide, DestinationSide {
 
   /**
    * The distribution API cannot delete a tag alone: the manifest it names is deleted (the planner only asks
-   * for that when no tag the rule keeps uses the digest).
+   * for that when every tag on the manifest is one the rule removes).
    */
   async deleteTag(repository: string, _tag: string, digest: string): Promise<void> {
     await this.client.deleteManifest(repository, digest);
