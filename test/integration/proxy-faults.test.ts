@@ -150,7 +150,8 @@ test('503 with Retry-After: a cached tag is served immediately; an uncached one 
   faulty.mode = 'pass';
 });
 
-test('GC evicts the least recently pulled cached images above the cache cap, and by TTL', async () => {
+// Which images a cap keeps, and dry-run parity, are in proxy-cache-gc.test.ts.
+test('GC evictions by cache cap and by TTL are counted in the metrics and audited', async () => {
   const core = reg.server.core;
   core.proxyProjects.update('lc', { cacheMaxBytes: 1 });
   const before = core.meta.proxyCache.usage('lc');
