@@ -123,7 +123,11 @@ export interface ProxyRequest {
   n: number;
 }
 
-export type ProxyDecision = 'forward' | { status: number; headers?: Record<string, string> };
+/**
+ * forward it; answer it here; or `cutAfter`: send the request on with only its first N body bytes (and the
+ * whole Content-Length), then break both connections, as a link that drops in the middle of a chunk.
+ */
+export type ProxyDecision = 'forward' | { status: number; headers?: Record<string, string> } | { cutAfter: number };
 
 export interface TestProxy {
   url: string;
@@ -148,6 +152,17 @@ export async function startTestProxy(target: string, decide: (r: ProxyRequest) =
       const info: ProxyRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, n: ++n };
       const record = (status: number) => requests.push({ ...info, status, at: Date.now() });
       void Promise.resolve(decide(info)).then((d) => {
+        if (d !== 'forward' && 'cutAfter' in d) {
+          record(0);
+          const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers });
+          up.on('error', () => undefined);
+          // The partial body is handed to the socket before it is destroyed, so the registry has read into it.
+          up.write(Buffer.concat(chunks).subarray(0, d.cutAfter), () => {
+            up.destroy();
+            res.destroy();
+          });
+          return;
+        }
         if (d !== 'forward') {
           record(d.status);
           res.writeHead(d.status, d.headers ?? {});

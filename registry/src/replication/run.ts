@@ -108,7 +108,9 @@ async function execute(deps: RunDeps, rule: ReplicationRule, plan: Plan, source:
         const r = await copier.copy(item);
         if (r.changed) totals.copied += 1;
         else totals.skipped += 1;
-        table.addTask(executionId, { ...label(item), digest: item.digest, action: item.action, status: r.changed ? 'succeeded' : 'skipped', bytes: r.bytes, blobs: r.blobs, durationMs: r.durationMs, error: undefined });
+        const note = r.notes.length ? r.notes.join('; ') : undefined;
+        if (note) deps.log.info({ rule: rule.name, ...label(item), note }, 'replication restarted a blob');
+        table.addTask(executionId, { ...label(item), digest: item.digest, action: item.action, status: r.changed ? 'succeeded' : 'skipped', bytes: r.bytes, blobs: r.blobs, durationMs: r.durationMs, error: note });
       } catch (e) {
         totals.failed += 1;
         const msg = e instanceof Error ? e.message : String(e);
