@@ -82,7 +82,9 @@ for (const mode of ['wrong-bytes', 'truncate', 'wrong-size'] as const) {
       assert.ok(r.status >= 500, `status ${r.status}`);
       await r.arrayBuffer();
     }
-    await new Promise((res) => setTimeout(res, 100));
+    // The fill cleans its staging file up after the client saw the failure: wait (bounded) for that.
+    const uploads = reg.server.core.paths.uploadsRoot;
+    for (const deadline = Date.now() + 5000; fs.readdirSync(uploads).length > 0 && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 10));
     nothingStored(layer.digest);
   });
 }
