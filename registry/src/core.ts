@@ -75,7 +75,7 @@ export class Core {
     this.proxyProjects.applyDeclared(config.proxies);
     this.remotes.applyDeclared(config.registries, inUse);
     const evictor = new CacheEvictor(this.registry, this.meta, this.proxyProjects, this.events);
-    this.gc.addSweep((o) => evictor.sweep(o));
+    this.gc.addSweep(evictor);
     let secrets: Promise<SecretStore> | undefined;
     this.replication = new ReplicationService({
       meta: this.meta,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { skopeo } from './processes.js';
 import { tempDir } from './test-registry.js';
 import { imageBlobs, makeArtifact, makeImage, makeIndex, sha256, writeLayout, type Blob, type Image } from './oci-image.js';
@@ -96,6 +97,12 @@ export async function digestOf(url: string, repo: string, ref: string, auth?: st
   return r.status === 200 ? (r.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
 
+/** Pushes an image into a Berth core as the user `dev` would (through the registry service, events and all). */
+export async function pushLocal(core: Core, repo: string, tag: string, img: Image): Promise<void> {
+  for (const b of [img.config, ...img.layers]) await core.registry.uploads.monolithic(repo, b.digest, Readable.from([b.bytes]), {}, { username: 'dev' });
+  await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
+}
+
 /** A Berth core on a temp (or given) data folder: what `berth replicate` runs on. */
 export function replicationCore(config: Partial<BerthConfigInput>, data = tempDir('berth-repl-')): Core {
   const cfg = validateConfig({ log: { level: 'silent', requests: false }, gc: { schedule: '' }, ...config, data });
@@ -116,7 +123,11 @@ export interface ProxyRequest {
   n: number;
 }
 
-export type ProxyDecision = 'forward' | { status: number; headers?: Record<string, string> };
+/**
+ * forward it; answer it here; or `cutAfter`: send the request on with only its first N body bytes (and the
+ * whole Content-Length), then break both connections, as a link that drops in the middle of a chunk.
+ */
+export type ProxyDecision = 'forward' | { status: number; headers?: Record<string, string> } | { cutAfter: number };
 
 export interface TestProxy {
   url: string;
@@ -141,6 +152,17 @@ export async function startTestProxy(target: string, decide: (r: ProxyRequest) =
       const info: ProxyRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, n: ++n };
       const record = (status: number) => requests.push({ ...info, status, at: Date.now() });
       void Promise.resolve(decide(info)).then((d) => {
+        if (d !== 'forward' && 'cutAfter' in d) {
+          record(0);
+          const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers });
+          up.on('error', () => undefined);
+          // The partial body is handed to the socket before it is destroyed, so the registry has read into it.
+          up.write(Buffer.concat(chunks).subarray(0, d.cutAfter), () => {
+            up.destroy();
+            res.destroy();
+          });
+          return;
+        }
         if (d !== 'forward') {
           record(d.status);
           res.writeHead(d.status, d.headers ?? {});

@@ -43,12 +43,16 @@ test('/metrics exposes request counters, latency, bytes and storage gauges', asy
   await (await reg.fetch('/v2/ops/app/manifests/v1')).arrayBuffer();
   await (await reg.fetch('/v2/ops/app/manifests/nope')).arrayBuffer();
   await (await reg.fetch(`/v2/ops/app/blobs/${img.layers[0]!.digest}`)).arrayBuffer();
-  // counters are recorded when the response closes
-  await new Promise((r) => setTimeout(r, 50));
-  const m = await reg.fetch('/metrics', { auth: false });
-  assert.equal(m.status, 200);
-  assert.match(m.headers.get('content-type') ?? '', /text\/plain/);
-  const text = await m.text();
+  // Counters are recorded when the response closes, which may be just after the client has the body: wait
+  // (bounded) until the blob GET, the last of them, shows.
+  let text = '';
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    const m = await reg.fetch('/metrics', { auth: false });
+    assert.equal(m.status, 200);
+    assert.match(m.headers.get('content-type') ?? '', /text\/plain/);
+    text = await m.text();
+    if ((sample(text, 'berth_http_request_duration_seconds_count', { route: 'v2_blobs' }) ?? 0) >= 1) break;
+  }
   assert.ok((sample(text, 'berth_http_requests_total', { method: 'GET', route: 'v2_manifests', status: '200' }) ?? 0) >= 1, 'manifest 200s counted');
   assert.ok((sample(text, 'berth_http_requests_total', { method: 'GET', route: 'v2_manifests', status: '404' }) ?? 0) >= 1, 'manifest 404s counted');
   assert.ok((sample(text, 'berth_http_requests_total', { method: 'PUT', route: 'v2_manifests', status: '201' }) ?? 0) >= 1, 'pushes counted');

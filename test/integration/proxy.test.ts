@@ -30,8 +30,14 @@ async function seed(layoutName: string, blobs: Blob[], ref: string, top: Blob, d
 }
 
 /** Requests the upstream logged for a path fragment (Distribution's access log, one line per request). */
+let markers = 0;
 async function upstreamRequests(fragment: string, method = 'GET'): Promise<number> {
-  await new Promise((r) => setTimeout(r, 150));
+  // The log line of a request is written as it ends, maybe after Berth has its answer: send a marker request
+  // of our own and wait (bounded) for its line, which comes after those of the requests that ended before it.
+  const marker = `/v2/marker-${++markers}/tags/list`;
+  await (await fetch(`${up.url}${marker}`)).arrayBuffer();
+  for (const deadline = Date.now() + 5000; !up.logs().includes(`"GET ${marker}`) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(up.logs().includes(`"GET ${marker}`), 'the upstream logged the marker request');
   return up.logs().split('\n').filter((l) => l.includes(`"${method} ${fragment}`)).length;
 }
 

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import bcrypt from 'bcryptjs';
 import { startDistribution } from '../helpers/docker-registry.js';
 import { tempDir } from '../helpers/test-registry.js';
 import { cliPath } from '../helpers/processes.js';
-import { makeImage, type Image } from '../helpers/oci-image.js';
-import { seedImage, digestOf, replicationCore, startTestProxy, writeConfig, type ProxyDecision } from '../helpers/replication.js';
+import { makeImage } from '../helpers/oci-image.js';
+import { seedImage, digestOf, pushLocal, replicationCore, startTestProxy, writeConfig, type ProxyDecision } from '../helpers/replication.js';
 import { EncryptedFileSecretStore } from '../../registry/src/secrets/index.js';
 import { ReplicationService } from '../../registry/src/replication/index.js';
 import type { Core } from '../../registry/src/core.js';
@@ -33,11 +32,6 @@ function smallChunkService(core: Core, chunkBytes: number, attempts: number): Re
     registries: (n) => core.remoteRegistry(n),
     engine: { chunkBytes, retry: { attempts, baseMs: 100, maxMs: 200 }, clientRetries: 0 },
   });
-}
-
-async function pushLocal(core: Core, repo: string, tag: string, img: Image): Promise<void> {
-  for (const b of [img.config, ...img.layers]) await core.registry.uploads.monolithic(repo, b.digest, Readable.from([b.bytes]), {}, { username: 'dev' });
-  await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
 }
 
 test('a push interrupted by stopping the remote resumes the blob at the chunk it reached', async (t) => {
@@ -86,6 +80,39 @@ test('a push interrupted by stopping the remote resumes the blob at the chunk it
   const blob = await fetch(`${site.url}/v2/team/big/blobs/${layer.digest}`, { method: 'HEAD' });
   assert.equal(Number(blob.headers.get('content-length')), layer.size);
   assert.equal(core.meta.replication.savedUpload('big', 'team/big', layer.digest), undefined);
+});
+
+test('a push whose chunk is torn inside the remote restarts the blob from byte 0, and the execution says so', async (t) => {
+  const site = await startDistribution();
+  const MiB = 1024 * 1024;
+  let patches = 0;
+  // The 3rd chunk reaches the registry half-way, then the link drops: docker-registry forgets the session.
+  const proxy = await startTestProxy(site.url, (r): ProxyDecision => (r.method === 'PATCH' && ++patches === 3 ? { cutAfter: MiB / 2 } : 'forward'));
+  t.after(async () => {
+    await proxy.close();
+    await site.stop();
+  });
+  const core = replicationCore({
+    registries: [{ name: 'site', url: proxy.url }],
+    replication: [{ name: 'big', registry: 'site', direction: 'push', repositories: ['team/big'] }],
+  });
+  t.after(() => cleanup(core));
+  const img = await makeImage({ files: { 'payload.bin': randomBytes(3 * MiB) } });
+  await pushLocal(core, 'team/big', 'v1', img);
+  const layer = img.layers[0]!;
+  const svc = smallChunkService(core, MiB, 2);
+
+  const run = await svc.run('big');
+  assert.equal(run.execution.status, 'succeeded', run.execution.error ?? '');
+  const patchRanges = proxy.requests.filter((r) => r.method === 'PATCH').map((r) => r.headers['content-range']);
+  assert.deepEqual(patchRanges.slice(0, 3), ['0-1048575', '1048576-2097151', '2097152-3145727'], 'two whole chunks, then the torn one');
+  assert.equal(patchRanges[3], '0-1048575', 'after the torn chunk the blob started again at byte 0');
+  const task = core.replication.execution(run.execution.id).tasks[0]!;
+  assert.equal(task.status, 'succeeded');
+  assert.match(task.error ?? '', new RegExp(`blob ${layer.digest}: the upload session saved at ${2 * MiB} bytes is unknown to the remote \\(it answered 404 on its status\\); the blob restarted from byte 0`));
+  assert.equal(await digestOf(site.url, 'team/big', 'v1'), img.manifest.digest);
+  const blob = await fetch(`${site.url}/v2/team/big/blobs/${layer.digest}`, { method: 'HEAD' });
+  assert.equal(Number(blob.headers.get('content-length')), layer.size);
 });
 
 test('a pull interrupted by stopping the remote resumes the blob with ranged reads from the chunk it reached', async (t) => {

@@ -129,7 +129,7 @@ test('semver, latestN by push time, deleteRemoved and override off', async (t) =
   assert.equal(await digestOf(site.url, 'team/app', '1.5.0'), before);
 });
 
-test('the server replicates each local push as it happens (onPush), and pushes by replication do not loop', async (t) => {
+test('the server replicates each local push as it happens (onPush)', async (t) => {
   const { createTestRegistry } = await import('../helpers/test-registry.js');
   const { pushImage } = await import('../helpers/v2-client.js');
   const { makeImage } = await import('../helpers/oci-image.js');
@@ -150,8 +150,46 @@ test('the server replicates each local push as it happens (onPush), and pushes b
   const history = berth.server.core.replication.executions('live');
   assert.equal(history.length, 1);
   assert.equal(history[0]!.trigger, 'push');
-  // A tag the rule does not select triggers nothing.
-  await pushImage(berth, 'team/svc', 'dev', await makeImage());
-  await new Promise((r) => setTimeout(r, 600));
-  assert.equal(berth.server.core.replication.executions('live').length, 1);
+});
+
+test('pushes by replication do not loop: a pull rule into Berth and an onPush rule out of it on the same repositories run once each', async (t) => {
+  const { makeImage } = await import('../helpers/oci-image.js');
+  const { pushLocal } = await import('../helpers/replication.js');
+  const { ReplicationScheduler } = await import('../../registry/src/replication/index.js');
+  const hq = await startDistribution();
+  t.after(() => hq.stop());
+  await seedImage(hq.host, 'team/svc', 'v1');
+  // The same registry and repositories both ways: without the guard, what `in` writes would trigger `out`.
+  const core = replicationCore({
+    registries: [{ name: 'hq', url: hq.url }],
+    replication: [
+      { name: 'in', registry: 'hq', direction: 'pull', repositories: ['team/**'] },
+      { name: 'out', registry: 'hq', direction: 'push', repositories: ['team/**'], tags: ['v*'], onPush: true },
+    ],
+  });
+  const scheduler = new ReplicationScheduler(core.replication, core.events, core.log);
+  t.after(async () => {
+    await scheduler.stop();
+    core.close();
+    fs.rmSync(core.config.data, { recursive: true, force: true });
+  });
+  // manifest.pushed is emitted synchronously by the put, so a trigger is pending (or not) once the run returns.
+  const pulled = await core.replication.run('in');
+  assert.equal(pulled.execution.status, 'succeeded', pulled.execution.error ?? '');
+  assert.equal(pulled.execution.copied, 1);
+  assert.deepEqual(scheduler.pending(), [], 'a push made by replication triggers no onPush rule');
+
+  // A tag the rule does not select triggers nothing; one it selects, pushed by a user, triggers it once.
+  await pushLocal(core, 'team/svc', 'dev', await makeImage());
+  assert.deepEqual(scheduler.pending(), []);
+  const finished = new Promise<BerthEvents['replication.finished']>((resolve) => core.events.on('replication.finished', (e) => e.rule === 'out' && resolve(e)));
+  const v2 = await makeImage();
+  await pushLocal(core, 'team/svc', 'v2', v2);
+  assert.deepEqual(scheduler.pending(), ['out']);
+  const out = await finished;
+  assert.equal(out.status, 'succeeded', out.error);
+  assert.equal(await digestOf(hq.url, 'team/svc', 'v2'), v2.manifest.digest);
+  assert.deepEqual(scheduler.pending(), [], 'the copies `out` made at hq trigger nothing either');
+  assert.deepEqual(core.replication.executions('in').map((e) => e.trigger), ['manual']);
+  assert.deepEqual(core.replication.executions('out').map((e) => e.trigger), ['push']);
 });

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createTestRegistry, basic, ADMIN_PASSWORD, type TestRegistry } from '../helpers/test-registry.js';
+import { createTestRegistry, basic, tempDir, ADMIN_PASSWORD, type TestRegistry } from '../helpers/test-registry.js';
 import { rawRequest } from '../helpers/v2-client.js';
 
 let reg: TestRegistry;
@@ -67,11 +67,30 @@ test('hostile names are refused before authentication decisions leak anything an
   assert.deepEqual(reg.server.core.meta.repositories.catalog('', 100), []);
 });
 
-test('a mount source with a hostile name is refused or ignored, never followed', async () => {
-  const r = await rawRequest(reg.url, 'POST', `/v2/ok/repo/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=..%2F..%2Fetc`, auth);
-  assert.ok(r.status === 400 || r.status === 202, `${r.status} ${r.body}`);
-  if (r.status === 400) assert.equal((JSON.parse(r.body) as { errors: { code: string }[] }).errors[0]!.code, 'NAME_INVALID');
+test('a mount source with a hostile name is refused, never followed: nothing is written, no repository is created', async (t) => {
+  // A data folder two levels down in a folder of its own, so `../../etc` from it would land in `work`.
+  const work = tempDir('hostile-mount-');
+  const own = await createTestRegistry({ data: path.join(work, 'a', 'b') });
+  t.after(async () => {
+    await own.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+  const before = listTree(work);
+  for (const from of ['..%2F..%2Fetc', '..', '%2Fetc', 'ok%2F..%2F..%2Fx']) {
+    const r = await rawRequest(own.url, 'POST', `/v2/ok/repo/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=${from}`, auth);
+    assert.equal(r.status, 400, `from=${from}: ${r.status} ${r.body}`);
+    assert.equal((JSON.parse(r.body) as { errors: { code: string }[] }).errors[0]!.code, 'NAME_INVALID');
+  }
+  assert.deepEqual(listTree(work), before, 'nothing was written anywhere under the folder around the data');
+  assert.deepEqual(fs.readdirSync(path.join(own.data, 'uploads')), [], 'no upload session was opened');
+  assert.deepEqual(own.server.core.meta.repositories.catalog('', 100), [], 'no repository was created');
+  assert.equal(own.server.core.meta.repositories.get('ok/repo'), undefined);
 });
+
+/** Every path under `dir` except the data folder's own files, which the server writes as it runs. */
+function listTree(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => !p.startsWith(path.join('a', 'b', ''))).sort();
+}
 
 test('hostile upload ids and digests are unknown or invalid, not paths', async () => {
   for (const id of ['..', '..%2F..%2Fberth.db', '%2e%2e', 'x'.repeat(500)]) {

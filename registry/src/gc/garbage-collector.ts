@@ -14,10 +14,15 @@ export interface GcOptions {
 
 /**
  * Work that decides what content is no longer wanted (proxy cache cap and TTL) and removes it through the
- * registry service before the collection proper frees what that left unreferenced. Returns how many
- * manifests it removed (or, in a dry run, would remove).
+ * registry service before the collection proper frees what that left unreferenced. `prepare` runs first and
+ * may write (it flushes pull times); `pass` is a generator that removes one item per step and returns how many
+ * manifests it removed. In a dry run the collector runs the same pass inside a transaction it rolls back, so
+ * with `dryRun` a pass must only skip what the transaction cannot undo (events, files).
  */
-export type GcSweep = (opts: { dryRun: boolean; now: number }) => Promise<number>;
+export interface GcSweep {
+  prepare(): void;
+  pass(opts: { dryRun: boolean; now: number }): Generator<void, number>;
+}
 
 export interface GcResult {
   dryRun: boolean;
@@ -65,67 +70,38 @@ export class GarbageCollector {
     return this.running;
   }
 
+  /**
+   * A dry run computes its plan with the code of the real run: the database steps (sweeps, stale links,
+   * unreferenced blobs) run synchronously inside one transaction that is then rolled back, skipping only the
+   * file deletions and events; nothing else can run meanwhile, so no concurrent write is rolled back with it.
+   * The file steps list exactly what the real run would remove and skip the removal.
+   */
   private async collect(opts: GcOptions): Promise<GcResult> {
     const started = Date.now();
     const now = opts.now ?? started;
     const cutoff = now - opts.graceMs;
     const result: GcResult = { dryRun: opts.dryRun, linksRemoved: 0, blobsRemoved: 0, bytesFreed: 0, orphanFilesRemoved: 0, uploadsRemoved: 0, durationMs: 0 };
-    const { blobs } = this.meta;
-
-    // 0. Sweeps (proxy cache eviction) turn unwanted content into unreferenced content for the steps below.
-    if (this.sweeps.length > 0) {
-      result.manifestsEvicted = 0;
-      for (const sweep of this.sweeps) result.manifestsEvicted += await sweep({ dryRun: opts.dryRun, now });
-    }
-
-    // 1. Links that nothing uses any more (abandoned pushes, deleted manifests, unused mounts).
-    const staleLinks = blobs.staleLinks(cutoff);
-    const staleLinkCount = new Map<string, number>();
-    for (const l of staleLinks) {
-      if (opts.dryRun) {
-        staleLinkCount.set(l.digest, (staleLinkCount.get(l.digest) ?? 0) + 1);
-        result.linksRemoved += 1;
-      } else if (blobs.deleteStaleLink(l.repoId, l.digest, cutoff)) {
-        result.linksRemoved += 1;
+    for (const sweep of this.sweeps) sweep.prepare();
+    if (opts.dryRun) {
+      try {
+        this.meta.tx(() => {
+          for (const step of this.databaseSteps(opts.dryRun, now, cutoff, result)) void step;
+          throw new RollBack();
+        });
+      } catch (e) {
+        if (!(e instanceof RollBack)) throw e;
       }
-    }
-
-    // 2. Blob rows no link, manifest or manifest reference holds.
-    const candidates = blobs.olderThan(cutoff);
-    let i = 0;
-    for (const c of candidates) {
-      if (++i % 200 === 0) await yieldToEventLoop();
-      const digest = parseDigest(c.digest);
-      if (opts.dryRun) {
-        // What a real run would see after step 1 removed the stale links.
-        const stillLinked = blobs.holders(c.digest, 1_000_000).length > (staleLinkCount.get(c.digest) ?? 0);
-        if (!stillLinked && !blobs.isReferencedByManifest(c.digest)) {
-          result.blobsRemoved += 1;
-          result.bytesFreed += c.size;
-        }
-        continue;
-      }
-      const removed = this.meta.tx(() => {
-        if (blobs.isReferenced(c.digest)) return false;
-        blobs.deleteBlob(c.digest);
-        return true;
-      });
-      if (removed) {
-        this.store.deleteSync(digest);
-        result.blobsRemoved += 1;
-        result.bytesFreed += c.size;
-      }
+    } else {
+      for (const step of this.databaseSteps(opts.dryRun, now, cutoff, result)) if (step) await yieldToEventLoop();
     }
 
     // 3. Files without a row (a crash between rename and commit, or a manifest whose put failed validation),
-    //    and staging files a crash left before their rename.
+    //    and staging files a crash left before their rename. (A dry run's rolled-back blob rows are back, so
+    //    their files are not counted twice.)
     for await (const f of this.store.list()) {
       if (f.mtimeMs >= cutoff) continue;
-      if (blobs.size(f.digest.value) !== undefined) continue;
-      if (!opts.dryRun) {
-        if (blobs.size(f.digest.value) !== undefined) continue;
-        this.store.deleteSync(f.digest);
-      }
+      if (this.meta.blobs.size(f.digest.value) !== undefined) continue;
+      if (!opts.dryRun) this.store.deleteSync(f.digest);
       result.orphanFilesRemoved += 1;
       result.bytesFreed += f.size;
     }
@@ -152,7 +128,48 @@ export class GarbageCollector {
     });
     return result;
   }
+
+  /**
+   * Steps 0–2, one removal per iteration; yields true where a real run lets other work in. Each removal is
+   * decided and done in one synchronous step, so it cannot interleave with an upload commit or manifest put.
+   */
+  private *databaseSteps(dryRun: boolean, now: number, cutoff: number, result: GcResult): Generator<boolean> {
+    const { blobs } = this.meta;
+    // 0. Sweeps (proxy cache eviction) turn unwanted content into unreferenced content for the steps below.
+    if (this.sweeps.length > 0) {
+      result.manifestsEvicted = 0;
+      for (const sweep of this.sweeps) {
+        const it = sweep.pass({ dryRun, now });
+        let r = it.next();
+        for (; !r.done; r = it.next()) yield true;
+        result.manifestsEvicted += r.value;
+      }
+    }
+
+    // 1. Links that nothing uses any more (abandoned pushes, deleted manifests, unused mounts).
+    for (const l of blobs.staleLinks(cutoff)) {
+      if (blobs.deleteStaleLink(l.repoId, l.digest, cutoff)) result.linksRemoved += 1;
+    }
+
+    // 2. Blob rows no link, manifest or manifest reference holds.
+    let i = 0;
+    for (const c of blobs.olderThan(cutoff)) {
+      if (++i % 200 === 0) yield true;
+      const removed = this.meta.tx(() => {
+        if (blobs.isReferenced(c.digest)) return false;
+        blobs.deleteBlob(c.digest);
+        return true;
+      });
+      if (!removed) continue;
+      if (!dryRun) this.store.deleteSync(parseDigest(c.digest));
+      result.blobsRemoved += 1;
+      result.bytesFreed += c.size;
+    }
+  }
 }
+
+/** Thrown to roll a dry run's transaction back. */
+class RollBack extends Error {}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -4,6 +4,7 @@ import type { Registry } from '../registry/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import { isRegistryError } from '../oci/errors.js';
 import type { ProxyProjectService } from './proxy-projects.js';
+import type { GcSweep } from '../gc/garbage-collector.js';
 
 /**
  * Cache cap and TTL of proxy projects, run by the garbage collector before it collects: cached manifests not
@@ -14,7 +15,7 @@ import type { ProxyProjectService } from './proxy-projects.js';
  * An evicted image is simply fetched again on its next pull. It runs in Core (the offline `berth gc` too), so
  * it only emits `proxy.evicted`; the server, which owns the metrics, counts those events.
  */
-export class CacheEvictor {
+export class CacheEvictor implements GcSweep {
   constructor(
     private readonly registry: Registry,
     private readonly meta: Meta,
@@ -22,23 +23,33 @@ export class CacheEvictor {
     private readonly events: EventBus,
   ) {}
 
-  async sweep(opts: { dryRun: boolean; now: number }): Promise<number> {
+  /** Pending pull times are written first: they decide what is least recently pulled. */
+  prepare(): void {
     this.registry.flush();
+  }
+
+  /**
+   * One eviction per step. A dry run runs this very code inside the collector's rolled-back transaction, so
+   * the cap loop sees usage drop exactly as in a real run; only the event (and audit) is left out.
+   */
+  *pass(opts: { dryRun: boolean; now: number }): Generator<void, number> {
     let evicted = 0;
     for (const proxy of this.projects.list()) {
       if (!proxy.ttlSeconds && !proxy.cacheMaxBytes) continue;
       let entries = this.meta.proxyCache.entries(proxy.project);
       if (proxy.ttlSeconds) {
         const cutoff = opts.now - proxy.ttlSeconds * 1000;
-        const expired = entries.filter((e) => e.usedAt < cutoff);
-        for (const e of expired) if (this.evict(proxy.project, e, 'ttl', opts.dryRun)) evicted += 1;
+        for (const e of entries.filter((x) => x.usedAt < cutoff)) {
+          if (this.evict(proxy.project, e, 'ttl', opts.dryRun)) evicted += 1;
+          yield;
+        }
         entries = entries.filter((e) => e.usedAt >= cutoff);
       }
-      if (proxy.cacheMaxBytes && !opts.dryRun) {
+      if (proxy.cacheMaxBytes) {
         for (const e of entries) {
           if (this.meta.proxyCache.usage(proxy.project) <= proxy.cacheMaxBytes) break;
-          if (this.evict(proxy.project, e, 'cap', false)) evicted += 1;
-          await new Promise((r) => setImmediate(r));
+          if (this.evict(proxy.project, e, 'cap', opts.dryRun)) evicted += 1;
+          yield;
         }
       }
     }
@@ -46,16 +57,20 @@ export class CacheEvictor {
   }
 
   private evict(project: string, e: CacheEntry, reason: 'cap' | 'ttl', dryRun: boolean): boolean {
-    if (dryRun) return true;
     try {
-      this.registry.manifests.delete(e.repository, e.digest, { username: undefined });
+      if (dryRun) {
+        // What the registry service's delete writes, without its event (the transaction is rolled back).
+        if (!this.meta.manifests.delete(e.repoId, e.digest)) return false;
+      } else {
+        this.registry.manifests.delete(e.repository, e.digest, { username: undefined });
+      }
     } catch (err) {
       // Deleted meanwhile (an earlier eviction of its index took it, or an admin did): nothing to do.
       if (isRegistryError(err) && err.code === 'MANIFEST_UNKNOWN') return false;
       throw err;
     }
     this.meta.proxyCache.dropUnusedLinks(e.repoId);
-    this.events.emit('proxy.evicted', { project, repository: e.repository, digest: e.digest, reason });
+    if (!dryRun) this.events.emit('proxy.evicted', { project, repository: e.repository, digest: e.digest, reason });
     return true;
   }
 }

@@ -17,6 +17,8 @@ export interface CopyStats {
   blobs: number;
   mounted: number;
   manifests: number;
+  /** What the execution's task should say besides its counts (a blob that had to restart from byte 0). */
+  notes: string[];
 }
 
 export interface TaskOutcome extends CopyStats {
@@ -53,7 +55,7 @@ export class Copier {
 
   async copy(item: PlanItem): Promise<TaskOutcome> {
     const t0 = Date.now();
-    const stats: CopyStats = { bytes: 0, blobs: 0, mounted: 0, manifests: 0 };
+    const stats: CopyStats = { bytes: 0, blobs: 0, mounted: 0, manifests: 0, notes: [] };
     const { repository: src } = item.source;
     const { repository: dst, tag } = item.destination;
     await this.tree(src, dst, item.digest, 0, stats);
@@ -124,7 +126,7 @@ export class Copier {
         stats.mounted += 1;
         return;
       }
-      await this.dest.writeBlob({
+      const written = await this.dest.writeBlob({
         repository: dst,
         digest: d.digest,
         size: d.size,
@@ -134,6 +136,7 @@ export class Copier {
           this.opts.onBytes(n);
         },
       });
+      if (written.note) stats.notes.push(written.note);
       stats.blobs += 1;
     });
     this.blobInFlight.set(d.digest, work);

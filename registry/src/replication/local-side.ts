@@ -5,7 +5,7 @@ import { projectOf } from '../oci/reference.js';
 import type { Registry, Actor } from '../registry/index.js';
 import type { ReplicationTable } from '../meta/replication.js';
 import type { ReferrerDescriptor } from '../upstream/client.js';
-import type { BlobWrite, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
+import type { BlobWrite, BlobWritten, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
 import { throttled, type TokenBucket } from './throttle.js';
 import { RangeUnsupportedError } from '../upstream/errors.js';
 
@@ -88,7 +88,7 @@ export class LocalSide implements SourceSide, DestinationSide {
    * appended to a local upload session whose id is saved with the rule: a link that drops mid-blob, a retry
    * or the next run continues from the last whole chunk instead of from byte 0.
    */
-  async writeBlob(w: BlobWrite): Promise<{ resumedFrom: number }> {
+  async writeBlob(w: BlobWrite): Promise<BlobWritten> {
     this.assertWritable(w.repository);
     const { rule, chunkBytes } = this.resume;
     if (w.size <= chunkBytes) return this.writeWhole(w);

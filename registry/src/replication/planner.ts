@@ -27,6 +27,11 @@ export interface PlanDeletion {
   digest: string;
 }
 
+/** A deletion the rule wanted but left alone: the manifest still carries a tag the rule must not touch. */
+export interface PlanKept extends PlanDeletion {
+  reason: string;
+}
+
 export interface Plan {
   rule: string;
   direction: 'pull' | 'push';
@@ -35,6 +40,8 @@ export interface Plan {
   repositories: string[];
   items: PlanItem[];
   deletions: PlanDeletion[];
+  /** Deletions not done (deleteRemoved), each with why. */
+  kept: PlanKept[];
   /** Things the rule asked for that could not be looked at (no catalog, missing repository). */
   warnings: string[];
 }
@@ -47,7 +54,7 @@ export interface PlanScope {
 const LOOKUPS = 8;
 
 export async function planRun(rule: ReplicationRule, source: SourceSide, dest: DestinationSide, scope: PlanScope = {}): Promise<Plan> {
-  const plan: Plan = { rule: rule.name, direction: rule.direction, registry: rule.registry, createdAt: Date.now(), repositories: [], items: [], deletions: [], warnings: [] };
+  const plan: Plan = { rule: rule.name, direction: rule.direction, registry: rule.registry, createdAt: Date.now(), repositories: [], items: [], deletions: [], kept: [], warnings: [] };
   const select = repositorySelector(rule.repositories);
   let names = new Set(select.explicit.filter((n) => select.matches(n)));
   if (select.needsCatalog) {
@@ -63,7 +70,7 @@ export async function planRun(rule: ReplicationRule, source: SourceSide, dest: D
     const tags = await source.tags(repo);
     if (tags === undefined) {
       plan.warnings.push(`${source.label} has no repository ${repo}`);
-      return { items: [] as PlanItem[], deletions: [] as PlanDeletion[] };
+      return { items: [] as PlanItem[], deletions: [] as PlanDeletion[], kept: [] as PlanKept[] };
     }
     const candidates = tags.filter(wanted);
     const heads = await mapLimit(candidates, LOOKUPS, (tag) => source.head(repo, tag));
@@ -88,25 +95,48 @@ export async function planRun(rule: ReplicationRule, source: SourceSide, dest: D
       if (rule.override) return { ...base, action: 'copy', reason: `destination tag has ${d.value.digest}` };
       return { ...base, action: 'conflict', reason: `destination tag has ${d.value.digest} and override is off` };
     });
-    const deletions: PlanDeletion[] = [];
-    if (rule.deleteRemoved) {
-      const keepTags = new Set(found.map((f) => f.tag));
-      const keepDigests = new Set(found.map((f) => f.ref.digest));
-      const destTags = ((await dest.tags(destRepo)) ?? []).filter((t) => wanted(t) && !keepTags.has(t));
-      for (const tag of destTags) {
-        const h = await dest.head(destRepo, tag);
-        // A digest a kept tag still uses stays (a remote can only delete the manifest, not the tag alone).
-        if (h && !keepDigests.has(h.digest)) deletions.push({ repository: destRepo, tag, digest: h.digest });
-      }
-    }
-    return { items, deletions };
+    const { deletions, kept } = rule.deleteRemoved ? await planDeletions(dest, destRepo, found, wanted) : { deletions: [], kept: [] };
+    return { items, deletions, kept };
   });
   for (const r of perRepo) {
     if (r.status === 'rejected') throw r.reason;
     plan.items.push(...r.value.items);
     plan.deletions.push(...r.value.deletions);
+    plan.kept.push(...r.value.kept);
   }
   return plan;
+}
+
+/**
+ * deleteRemoved: the destination tags the rule selects but no longer finds at the source. A remote registry
+ * can only delete a manifest, which takes every tag on it along, so each destination tag is looked up and a
+ * manifest is deleted only when every tag on it is one this deletion removes. Otherwise it stays, with the tag
+ * that keeps it named: a tag outside the rule (headquarters' own) or one the rule still copies.
+ */
+async function planDeletions(dest: DestinationSide, repo: string, found: { tag: string }[], wanted: (tag: string) => boolean): Promise<{ deletions: PlanDeletion[]; kept: PlanKept[] }> {
+  const keepTags = new Set(found.map((f) => f.tag));
+  const destTags = (await dest.tags(repo)) ?? [];
+  const heads = await mapLimit(destTags, LOOKUPS, (tag) => dest.head(repo, tag));
+  const tagsOn = new Map<string, string[]>();
+  heads.forEach((h, i) => {
+    if (h.status === 'rejected') throw h.reason;
+    if (h.value) tagsOn.set(h.value.digest, [...(tagsOn.get(h.value.digest) ?? []), destTags[i]!]);
+  });
+  const deletions: PlanDeletion[] = [];
+  const kept: PlanKept[] = [];
+  const removed = (tag: string) => wanted(tag) && !keepTags.has(tag);
+  for (const [digest, tags] of tagsOn) {
+    const gone = tags.filter(removed);
+    if (gone.length === 0) continue;
+    const holder = tags.find((t) => !removed(t));
+    if (holder !== undefined) {
+      for (const tag of gone) kept.push({ repository: repo, tag, digest, reason: `kept: tag ${holder} still uses it` });
+      continue;
+    }
+    // One deletion per manifest: the other tags on it go with the first (the copier treats them as done).
+    for (const tag of gone) deletions.push({ repository: repo, tag, digest });
+  }
+  return { deletions, kept };
 }
 
 /** A destination that refuses the name (invalid for it) counts as not having it; the copy reports why. */
@@ -123,5 +153,6 @@ export function formatPlan(plan: Plan): string {
     lines.push(`  ${i.action.padEnd(8)} ${i.source.repository}:${i.source.tag} -> ${i.destination.repository}:${i.destination.tag} ${i.digest.slice(0, 19)} (${i.reason})`);
   }
   for (const d of plan.deletions) lines.push(`  delete   ${d.repository}:${d.tag} ${d.digest.slice(0, 19)}`);
+  for (const k of plan.kept) lines.push(`  keep     ${k.repository}:${k.tag} ${k.digest.slice(0, 19)} (${k.reason})`);
   return lines.join('\n');
 }

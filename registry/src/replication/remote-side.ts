@@ -3,7 +3,7 @@ import { UpstreamError, isUpstreamError } from '../upstream/errors.js';
 import type { ReferrerDescriptor, UpstreamClient, UploadSession } from '../upstream/client.js';
 import { MediaTypes, isIndexMediaType } from '../oci/media-types.js';
 import type { ReplicationTable } from '../meta/replication.js';
-import type { BlobWrite, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
+import type { BlobWrite, BlobWritten, DestinationSide, ManifestBytes, ManifestRef, SourceSide } from './sides.js';
 import { throttled, type TokenBucket } from './throttle.js';
 
 export interface RemoteSideOptions {
@@ -100,14 +100,15 @@ export class RemoteSide implements SourceSide, DestinationSide {
     return this.client.mountBlob(repository, digest, from);
   }
 
-  async writeBlob(w: BlobWrite): Promise<{ resumedFrom: number }> {
+  async writeBlob(w: BlobWrite): Promise<BlobWritten> {
     const { table, rule, chunkBytes } = this.opts;
     if (w.size <= chunkBytes) {
       table.dropUpload(rule, w.repository, w.digest);
       await this.client.pushBlob(w.repository, w.digest, w.size, () => this.bridge(w, 0, w.size - 1), { retries: 0 });
       return { resumedFrom: 0 };
     }
-    let session = await this.resumable(w);
+    const { session: saved, note } = await this.resumable(w);
+    let session = saved;
     const resumedFrom = session?.offset ?? 0;
     session ??= await this.client.startUpload(w.repository);
     table.saveUpload(rule, w.repository, w.digest, session);
@@ -120,7 +121,7 @@ export class RemoteSide implements SourceSide, DestinationSide {
     }
     await this.client.completeUpload(session, w.digest);
     table.dropUpload(rule, w.repository, w.digest);
-    return { resumedFrom };
+    return { resumedFrom, note };
   }
 
   async putManifest(repository: string, reference: string, m: ManifestBytes): Promise<void> {
@@ -129,7 +130,7 @@ export class RemoteSide implements SourceSide, DestinationSide {
 
   /**
    * The distribution API cannot delete a tag alone: the manifest it names is deleted (the planner only asks
-   * for that when no tag the rule keeps uses the digest).
+   * for that when every tag on the manifest is one the rule removes).
    */
   async deleteTag(repository: string, _tag: string, digest: string): Promise<void> {
     await this.client.deleteManifest(repository, digest);
@@ -149,19 +150,26 @@ export class RemoteSide implements SourceSide, DestinationSide {
 
   // ---- helpers ----
 
-  /** A saved session the remote still knows, at the offset it holds; undefined to start afresh. */
-  private async resumable(w: BlobWrite): Promise<UploadSession | undefined> {
+  /**
+   * A saved session the remote still knows, at the offset it holds. Otherwise the blob starts afresh, with a
+   * note when a saved session was lost: a chunk torn inside the remote makes docker-registry forget the
+   * session (its status answers 404), and then byte 0 is the only safe place to start again.
+   */
+  private async resumable(w: BlobWrite): Promise<{ session: UploadSession | undefined; note?: string }> {
     const saved = this.opts.table.savedUpload(this.opts.rule, w.repository, w.digest);
-    if (!saved) return undefined;
+    if (!saved) return { session: undefined };
+    let why = '';
     const s = await this.client.uploadStatus({ repository: w.repository, location: saved.location, offset: saved.offset }).catch((e: unknown) => {
       if (isUpstreamError(e, 'unavailable')) throw e;
+      why = e instanceof Error ? e.message : String(e);
       return undefined;
     });
     if (!s || s.offset > w.size) {
       this.opts.table.dropUpload(this.opts.rule, w.repository, w.digest);
-      return undefined;
+      const state = s ? `reports ${s.offset} bytes, more than the blob has` : `is unknown to the remote (${why || 'it answered 404 on its status'})`;
+      return { session: undefined, note: `blob ${w.digest}: the upload session saved at ${saved.offset} bytes ${state}; the blob restarted from byte 0` };
     }
-    return s;
+    return { session: s };
   }
 
   /** The client wants a synchronous body opener; the source opens asynchronously behind a throttled pipe. */

@@ -108,7 +108,9 @@ async function execute(deps: RunDeps, rule: ReplicationRule, plan: Plan, source:
         const r = await copier.copy(item);
         if (r.changed) totals.copied += 1;
         else totals.skipped += 1;
-        table.addTask(executionId, { ...label(item), digest: item.digest, action: item.action, status: r.changed ? 'succeeded' : 'skipped', bytes: r.bytes, blobs: r.blobs, durationMs: r.durationMs, error: undefined });
+        const note = r.notes.length ? r.notes.join('; ') : undefined;
+        if (note) deps.log.info({ rule: rule.name, ...label(item), note }, 'replication restarted a blob');
+        table.addTask(executionId, { ...label(item), digest: item.digest, action: item.action, status: r.changed ? 'succeeded' : 'skipped', bytes: r.bytes, blobs: r.blobs, durationMs: r.durationMs, error: note });
       } catch (e) {
         totals.failed += 1;
         const msg = e instanceof Error ? e.message : String(e);
@@ -121,17 +123,24 @@ async function execute(deps: RunDeps, rule: ReplicationRule, plan: Plan, source:
   });
 
   if (plan.deletions.length > 0 && totals.failed === 0) {
+    // Several tags on one manifest: deleting it once removes them all (a remote cannot delete a tag alone).
+    const gone = new Set<string>();
     for (const d of plan.deletions) {
       const t0 = Date.now();
+      const task = { source: '', destination: `${d.repository}:${d.tag}`, digest: d.digest, action: 'delete', bytes: 0, blobs: 0 };
       try {
-        await copier.delete(d);
+        if (!gone.has(`${d.repository}@${d.digest}`)) await copier.delete(d);
+        gone.add(`${d.repository}@${d.digest}`);
         totals.deleted += 1;
-        table.addTask(executionId, { source: '', destination: `${d.repository}:${d.tag}`, digest: d.digest, action: 'delete', status: 'succeeded', bytes: 0, blobs: 0, durationMs: Date.now() - t0, error: undefined });
+        table.addTask(executionId, { ...task, status: 'succeeded', durationMs: Date.now() - t0, error: undefined });
       } catch (e) {
         totals.failed += 1;
-        table.addTask(executionId, { source: '', destination: `${d.repository}:${d.tag}`, digest: d.digest, action: 'delete', status: 'failed', bytes: 0, blobs: 0, durationMs: Date.now() - t0, error: (e as Error).message });
+        table.addTask(executionId, { ...task, status: 'failed', durationMs: Date.now() - t0, error: (e as Error).message });
       }
     }
+  }
+  for (const k of plan.kept) {
+    table.addTask(executionId, { source: '', destination: `${k.repository}:${k.tag}`, digest: k.digest, action: 'delete', status: 'skipped', bytes: 0, blobs: 0, durationMs: 0, error: k.reason });
   }
   current = undefined;
   progress(true);

@@ -54,6 +54,11 @@ export class ReplicationScheduler {
     return this.tasks.get(name)?.task.getNextRun() ?? null;
   }
 
+  /** Rules an onPush trigger is waiting to start (debounced), by name: what a push has set in motion. */
+  pending(): string[] {
+    return [...this.timers.keys()].sort();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.offPush();

@@ -43,14 +43,22 @@ export interface BlobWrite {
   onBytes(n: number): void;
 }
 
+export interface BlobWritten {
+  resumedFrom: number;
+  note?: string;
+}
+
 export interface DestinationSide {
   readonly label: string;
   head(repository: string, reference: string): Promise<ManifestRef | undefined>;
   hasBlob(repository: string, digest: string): Promise<boolean>;
   /** Cross-repository mount; false when the destination would not (then the bytes are copied). */
   mountBlob(repository: string, digest: string, from: string | undefined): Promise<boolean>;
-  /** Streams a blob in; returns the offset it resumed from (0 when it started afresh). */
-  writeBlob(w: BlobWrite): Promise<{ resumedFrom: number }>;
+  /**
+   * Streams a blob in; returns the offset it resumed from (0 when it started afresh) and, when a saved upload
+   * could not be resumed, a note saying why it started again (for the execution's task).
+   */
+  writeBlob(w: BlobWrite): Promise<BlobWritten>;
   putManifest(repository: string, reference: string, m: ManifestBytes): Promise<void>;
   /** Tags; undefined when the repository does not exist. */
   tags(repository: string): Promise<string[] | undefined>;

@@ -68,6 +68,7 @@ const planSchema = z.object({
     }),
   ),
   deletions: z.array(z.object({ repository: z.string(), tag: z.string(), digest: z.string() })),
+  kept: z.array(z.object({ repository: z.string(), tag: z.string(), digest: z.string(), reason: z.string() })),
   warnings: z.array(z.string()),
 });
 
