@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createTestRegistry, tempDir, ADMIN_PASSWORD, basic } from '../helpers/test-registry.js';
 import { ApiSession } from '../helpers/api-client.js';
-import { expectError, putManifest, pushImage } from '../helpers/v2-client.js';
-import { makeImage, writeLayout, imageBlobs } from '../helpers/oci-image.js';
+import { expectError, pushBlob, putManifest, pushImage } from '../helpers/v2-client.js';
+import { makeImage, makeIndex, makeArtifact, writeLayout, imageBlobs, type Blob } from '../helpers/oci-image.js';
 import { skopeo } from '../helpers/processes.js';
 import { openCore, push } from '../helpers/transfer-fixtures.js';
 import { replicationCore, seedImage, tagsOf, digestOf } from '../helpers/replication.js';
@@ -92,6 +92,99 @@ test('immutable tags: push, delete, skopeo and API refusals name the rule; same 
   // Policy changes are in the audit log with who made them.
   const audit = await api.call('GET', '/audit?type=policy.changed');
   assert.ok(audit.body.items.some((e: { actor: string; detail: { change: string } }) => e.actor === 'admin' && /added rule/.test(e.detail.change)), JSON.stringify(audit.body));
+});
+
+test('an immutable tag protects what it reaches: index children, referrers and their blobs (skopeo pushes)', { timeout: 120_000 }, async (t) => {
+  const reg = await createTestRegistry();
+  t.after(() => reg.close());
+  const work = tempDir('berth-immutable-reach-');
+  t.after(() => fs.rmSync(work, { recursive: true, force: true }));
+  const api = await ApiSession.login(reg);
+  /** skopeo copies an OCI layout holding `top` (and `blobs`) to `dest`, byte for byte, every platform. */
+  const copy = (name: string, blobs: Blob[], top: Blob, dest: string) => {
+    const dir = path.join(work, name);
+    writeLayout(dir, blobs, { [name]: top });
+    return skopeo(['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${dir}:${name}`, `docker://${reg.host}/${dest}`]);
+  };
+  const del = (what: 'manifests' | 'blobs', digest: string) => reg.fetch(`/v2/team/app/${what}/${digest}`, { method: 'DELETE' });
+  const there = async (what: 'manifests' | 'blobs', digest: string) => (await reg.fetch(`/v2/team/app/${what}/${digest}`, { method: 'HEAD' })).status === 200;
+  const referrers = async (digest: string) =>
+    ((await (await reg.fetch(`/v2/team/app/referrers/${digest}`)).json()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
+
+  // A multi-arch index under v1 and a signature of it, pushed by skopeo before any rule exists.
+  const amd64 = await makeImage({ arch: 'amd64' });
+  const arm64 = await makeImage({ arch: 'arm64' });
+  const index = makeIndex([{ image: amd64, arch: 'amd64' }, { image: arm64, arch: 'arm64' }]);
+  await copy('multi', [...imageBlobs(amd64), ...imageBlobs(arm64)], index, 'team/app:v1');
+  const sig = makeArtifact({ artifactType: 'application/vnd.example.sig', subject: index, payload: Buffer.from('signature of v1') });
+  await copy('sig', sig.blobs, sig.manifest, `team/app@${sig.manifest.digest}`);
+  assert.deepEqual(await referrers(index.digest), [sig.manifest.digest]);
+  // Content no immutable tag reaches, in the same repository.
+  const loose = await makeImage();
+  await pushImage(reg, 'team/app', 'dev', loose);
+
+  const created = await api.call('POST', '/projects/team/immutability-rules', { tags: 'v*' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const rule = created.body as { id: number; allowReferrers: boolean };
+  assert.equal(rule.allowReferrers, false);
+  const named = `which is immutable \\(immutability rule #${rule.id} of project team: repositories "\\*\\*", tags "v\\*"`;
+
+  // Deleting by digest what v1 reaches: a child manifest, the signature, a child's layer, the signature's payload.
+  for (const [what, digest] of [
+    ['manifests', arm64.manifest.digest],
+    ['manifests', sig.manifest.digest],
+    ['blobs', arm64.layers[0]!.digest],
+    ['blobs', amd64.config.digest],
+    ['blobs', sig.blobs[1]!.digest],
+  ] as const) {
+    const refused = await expectError(await del(what, digest), 403, 'DENIED');
+    const kind = what === 'manifests' ? 'manifest' : 'blob';
+    assert.match(refused.errors[0]!.message, new RegExp(`^${kind} ${digest} of team/app is part of tag team/app:v1, ${named}`), `${what} ${digest}`);
+    assert.deepEqual(refused.errors[0]!.detail, { repository: 'team/app', tag: 'v1', rule: rule.id });
+    assert.ok(await there(what, digest), `${what} ${digest} is still there`);
+  }
+  // What no immutable tag reaches goes as before.
+  assert.equal((await del('manifests', loose.manifest.digest)).status, 202);
+  assert.equal((await del('blobs', loose.layers[0]!.digest)).status, 202);
+
+  // A new referrer of protected content (an SBOM of a child): skopeo's push is refused naming the rule.
+  const sbom = makeArtifact({ artifactType: 'application/spdx+json', subject: arm64.manifest, payload: Buffer.from('{"spdxVersion":"SPDX-2.3"}') });
+  await assert.rejects(copy('sbom', sbom.blobs, sbom.manifest, `team/app@${sbom.manifest.digest}`), new RegExp(`denied.*tag team/app:v1 is immutable \\(immutability rule #${rule.id}.*does not allow adding referrers`, 's'));
+  assert.deepEqual(await referrers(arm64.manifest.digest), []);
+  assert.equal(await there('manifests', sbom.manifest.digest), false);
+  // A referrer of content no immutable tag reaches is fine.
+  const other = await makeImage();
+  await pushImage(reg, 'team/app', 'nightly', other);
+  const note = makeArtifact({ artifactType: 'application/vnd.example.note', subject: other.manifest, payload: Buffer.from('note') });
+  await copy('note', note.blobs, note.manifest, `team/app@${note.manifest.digest}`);
+
+  // A rule that allows referrers: the SBOM may be added; once attached it is protected like the rest.
+  assert.equal((await api.call('DELETE', `/projects/team/immutability-rules/${rule.id}`)).status, 204);
+  const open = await api.call('POST', '/projects/team/immutability-rules', { tags: 'v*', allowReferrers: true });
+  assert.equal(open.status, 201, JSON.stringify(open.body));
+  assert.equal(open.body.allowReferrers, true);
+  assert.equal((await api.call('GET', '/projects/team/immutability-rules')).body.items[0].allowReferrers, true);
+  await copy('sbom', sbom.blobs, sbom.manifest, `team/app@${sbom.manifest.digest}`);
+  assert.deepEqual(await referrers(arm64.manifest.digest), [sbom.manifest.digest]);
+  await expectError(await del('manifests', sbom.manifest.digest), 403, 'DENIED');
+  await expectError(await del('blobs', sbom.blobs[1]!.digest), 403, 'DENIED');
+  await expectError(await del('manifests', amd64.manifest.digest), 403, 'DENIED');
+  // Any protecting rule that does not allow referrers refuses them (over /v2 directly as well).
+  const strict = await api.call('POST', '/projects/team/immutability-rules', { repositories: 'app', tags: 'v1' });
+  assert.equal(strict.status, 201);
+  const late = makeArtifact({ artifactType: 'application/vnd.example.sig', subject: index, payload: Buffer.from('late signature') });
+  for (const b of late.blobs) await pushBlob(reg, 'team/app', b);
+  const lateRefused = await expectError(await putManifest(reg, 'team/app', late.manifest.digest, late.manifest), 403, 'DENIED');
+  assert.match(lateRefused.errors[0]!.message, new RegExp(`immutability rule #${strict.body.id} .*does not allow adding referrers`));
+  // Re-pushing a referrer that is already there changes nothing and is fine.
+  assert.equal((await putManifest(reg, 'team/app', sig.manifest.digest, sig.manifest)).status, 201);
+
+  // Without rules, the content is ordinary again.
+  for (const r of (await api.call('GET', '/projects/team/immutability-rules')).body.items as { id: number }[]) {
+    assert.equal((await api.call('DELETE', `/projects/team/immutability-rules/${r.id}`)).status, 204);
+  }
+  assert.equal((await del('manifests', sig.manifest.digest)).status, 202);
+  assert.equal((await del('blobs', arm64.layers[0]!.digest)).status, 202);
 });
 
 test('an offline import that would move an immutable tag is refused as a whole; replication into it fails its task', { timeout: 60_000 }, async (t) => {

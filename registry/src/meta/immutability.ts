@@ -7,6 +7,8 @@ export interface ImmutabilityRuleRow {
   repositories: string;
   /** Glob over tag names (`v*`). */
   tags: string;
+  /** New referrers (signatures, SBOMs) of the content a matching tag protects may be pushed. */
+  allowReferrers: boolean;
   createdAt: number;
 }
 
@@ -15,10 +17,20 @@ interface Raw {
   project: string;
   repositories: string;
   tags: string;
+  allow_referrers: number;
   created_at: number;
 }
 
-const toRow = (r: Raw): ImmutabilityRuleRow => ({ id: r.id, project: r.project, repositories: r.repositories, tags: r.tags, createdAt: r.created_at });
+const toRow = (r: Raw): ImmutabilityRuleRow => ({
+  id: r.id,
+  project: r.project,
+  repositories: r.repositories,
+  tags: r.tags,
+  allowReferrers: r.allow_referrers === 1,
+  createdAt: r.created_at,
+});
+
+const cols = 'id, project, repositories, tags, allow_referrers, created_at';
 
 /** Tag immutability rules per project (policy/immutability.ts decides with them). */
 export class ImmutabilityTable {
@@ -27,9 +39,9 @@ export class ImmutabilityTable {
   private readonly deleteStmt;
 
   constructor(db: Db) {
-    this.listStmt = db.prepare<[string], Raw>('SELECT id, project, repositories, tags, created_at FROM immutability_rules WHERE project = ? ORDER BY id');
-    this.insertStmt = db.prepare<[string, string, string, number], Raw>(
-      'INSERT INTO immutability_rules (project, repositories, tags, created_at) VALUES (?, ?, ?, ?) RETURNING id, project, repositories, tags, created_at',
+    this.listStmt = db.prepare<[string], Raw>(`SELECT ${cols} FROM immutability_rules WHERE project = ? ORDER BY id`);
+    this.insertStmt = db.prepare<[string, string, string, number, number], Raw>(
+      `INSERT INTO immutability_rules (project, repositories, tags, allow_referrers, created_at) VALUES (?, ?, ?, ?, ?) RETURNING ${cols}`,
     );
     this.deleteStmt = db.prepare('DELETE FROM immutability_rules WHERE project = ? AND id = ?');
   }
@@ -38,8 +50,8 @@ export class ImmutabilityTable {
     return this.listStmt.all(project).map(toRow);
   }
 
-  insert(project: string, repositories: string, tags: string, now = Date.now()): ImmutabilityRuleRow {
-    return toRow(this.insertStmt.get(project, repositories, tags, now)!);
+  insert(project: string, repositories: string, tags: string, allowReferrers: boolean, now = Date.now()): ImmutabilityRuleRow {
+    return toRow(this.insertStmt.get(project, repositories, tags, allowReferrers ? 1 : 0, now)!);
   }
 
   delete(project: string, id: number): boolean {

@@ -62,6 +62,7 @@ export class ManifestTable {
   private readonly listStmt;
   private readonly touchStmt;
   private readonly childRefStmt;
+  private readonly parentsStmt;
   /**
    * Tag → manifest rows: a manifest GET by tag is the hottest read, tag and manifest writes are rare, so every
    * write here (and a repository's deletion, see invalidate) drops the whole map. Misses are cached too.
@@ -102,6 +103,7 @@ export class ManifestTable {
     this.childRefStmt = db.prepare<[number, string], { parent: string }>(
       "SELECT parent FROM manifest_refs WHERE repo_id = ? AND child = ? AND kind = 'manifest' LIMIT 1",
     );
+    this.parentsStmt = db.prepare<[string, number], { parent: string }>('SELECT parent FROM manifest_refs WHERE child = ? AND repo_id = ?');
   }
 
   get(repoId: number, digest: string): ManifestRow | undefined {
@@ -187,6 +189,11 @@ export class ManifestTable {
   /** An index in this repository that lists the manifest, if any. */
   parentIndex(repoId: number, digest: string): string | undefined {
     return this.childRefStmt.get(repoId, digest)?.parent;
+  }
+
+  /** Every manifest of the repository that lists `child` (a blob it uses, or a manifest of an index). */
+  parents(repoId: number, child: string): string[] {
+    return this.parentsStmt.all(child, repoId).map((r) => r.parent);
   }
 
   /** Batched last-pulled updates (see registry/pull-recorder). */

@@ -438,4 +438,14 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'immutability rules may allow adding referrers',
+    up(db) {
+      db.exec(`
+        -- 1: new referrers (signatures, SBOMs) of content a matching tag protects may be pushed (policy/immutability.ts)
+        ALTER TABLE immutability_rules ADD COLUMN allow_referrers INTEGER NOT NULL DEFAULT 0;
+      `);
+    },
+  },
 ];

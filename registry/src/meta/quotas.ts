@@ -17,6 +17,7 @@ export class QuotaTable {
   private readonly listStmt;
   private readonly setLimitStmt;
   private readonly holdsStmt;
+  private readonly holdsSizeStmt;
   private readonly sumStmt;
   private readonly usageStmt;
 
@@ -33,6 +34,9 @@ export class QuotaTable {
     );
     this.usageStmt = db.prepare<[], { project: string; used_bytes: number }>('SELECT project, used_bytes FROM project_quotas');
     this.holdsStmt = db.prepare<[string, string], { x: number }>('SELECT 1 AS x FROM project_content WHERE project = ? AND digest = ?');
+    this.holdsSizeStmt = db.prepare<[string, number], { x: number }>(
+      'SELECT 1 AS x FROM project_content c JOIN blobs b ON b.digest = c.digest WHERE c.project = ? AND b.size >= ? LIMIT 1',
+    );
     // The definition the counter must agree with, computed from scratch (tests, `recompute`).
     this.sumStmt = db.prepare<[{ project: string }], { bytes: number | null }>(
       `SELECT sum(b.size) AS bytes FROM blobs b WHERE b.digest IN (
@@ -59,6 +63,14 @@ export class QuotaTable {
   /** Whether a repository of the project already holds this digest (then linking it adds nothing). */
   holds(project: string, digest: string): boolean {
     return this.holdsStmt.get(project, digest) !== undefined;
+  }
+
+  /**
+   * Whether the project holds any content of at least `size` bytes: an upload of unknown digest that has
+   * reached `size` bytes may still turn out to be such content (then it costs nothing); otherwise it cannot.
+   */
+  holdsAtLeast(project: string, size: number): boolean {
+    return this.holdsSizeStmt.get(project, size) !== undefined;
   }
 
   /** Usage computed from the content tables, ignoring the counter. */

@@ -29,6 +29,7 @@ export class Policies {
     this.retention = new RetentionService({ ...deps, immutability: this.immutability });
     deps.registry.manifests.addGuard(this.immutability.pushGuard);
     deps.registry.manifests.addDeleteGuard(this.immutability.deleteGuard);
+    deps.registry.blobs.addDeleteGuard(this.immutability.blobDeleteGuard);
     deps.registry.ctx.addContentGuard(this.quotas.guard);
   }
 }

@@ -49,17 +49,22 @@ export class QuotaService {
     return this.meta.quotas.recompute();
   }
 
-  /** Registry content guard: refuses content that would take its project over the limit. */
+  /**
+   * Registry content guard: refuses content that would take its project over the limit. For an upload whose
+   * digest is not known yet, only when no content the project holds is that large: then the finished blob
+   * cannot be a re-push that costs nothing, and the refusal at its end is certain.
+   */
   readonly guard: ContentGuard = ({ repository, digest, size, cacheFill }) => {
     if (cacheFill) return;
     const project = projectOf(repository);
     const q = this.meta.quotas.get(project);
     if (q.limitBytes === null || q.usedBytes + size <= q.limitBytes) return;
     // Content the project already holds (another repository's layer, a re-push) costs nothing more.
-    if (this.meta.quotas.holds(project, digest)) return;
+    if (digest !== undefined ? this.meta.quotas.holds(project, digest) : this.meta.quotas.holdsAtLeast(project, size)) return;
+    const what = digest !== undefined ? `${digest} (${formatBytes(size)})` : `an upload of at least ${formatBytes(size)}`;
     throw new RegistryError(
       'DENIED',
-      `quota of project ${project} exceeded: used ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}; ${digest} (${formatBytes(size)}) does not fit`,
+      `quota of project ${project} exceeded: used ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}; ${what} does not fit`,
       { project, usedBytes: q.usedBytes, limitBytes: q.limitBytes, sizeBytes: size },
     );
   };

@@ -11,9 +11,18 @@ export interface BlobInfo {
   size: number;
 }
 
+/** Hook for policies (immutability) that must see a blob's unlinking before it happens; throws to refuse. */
+export type BlobDeleteGuard = (change: { repository: string; digest: string; actor: Actor }) => void;
+
 /** Reading, mounting and deleting committed blobs within a repository. */
 export class BlobService {
+  private readonly deleteGuards: BlobDeleteGuard[] = [];
+
   constructor(private readonly ctx: RegistryContext) {}
+
+  addDeleteGuard(guard: BlobDeleteGuard): void {
+    this.deleteGuards.push(guard);
+  }
 
   /** The blob if this repository may read it; BLOB_UNKNOWN otherwise. */
   stat(repository: string, digestStr: string): BlobInfo {
@@ -64,6 +73,7 @@ export class BlobService {
   delete(repository: string, digestStr: string, actor: Actor): void {
     const digest = parseDigest(digestStr);
     const repo = this.ctx.repository(repository);
+    for (const guard of this.deleteGuards) guard({ repository, digest: digest.value, actor });
     if (!this.ctx.meta.blobs.unlink(repo.id, digest.value)) {
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository}`);
     }

@@ -20,9 +20,11 @@ export const anonymous: Actor = { username: undefined };
 /**
  * Hook for policies (project quotas) that must see content before it is linked into a repository: blob
  * uploads, mounts, manifests, imports and proxy cache fills (`cacheFill`). Throws to refuse. Runs in the same
- * synchronous step as the link, so nothing else can change the figures it looked at in between.
+ * synchronous step as the link, so nothing else can change the figures it looked at in between. Uploads also
+ * ask before they accept bytes whose length the client declared; while the digest is not known yet (a chunk
+ * of a session) `digest` is undefined and `size` is the least the finished blob will be.
  */
-export type ContentGuard = (add: { repository: string; digest: string; size: number; cacheFill: boolean }) => void;
+export type ContentGuard = (add: { repository: string; digest: string | undefined; size: number; cacheFill: boolean }) => void;
 
 /** Collaborators shared by the registry's services. */
 export class RegistryContext {

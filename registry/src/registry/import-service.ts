@@ -116,10 +116,10 @@ export class ImportService {
           const isNew = !existing || meta.manifests.get(existing.id, m.digest) === undefined;
           for (const tag of changedTags) {
             const existingTagDigest = existing ? meta.manifests.tagDigest(existing.id, tag) : undefined;
-            this.manifests.checkGuards({ repository: m.repository, tag, digest: m.digest, existingTagDigest, actor });
+            this.manifests.checkGuards({ repository: m.repository, tag, digest: m.digest, subject: p.subject?.digest, existingTagDigest, actor });
           }
           if (isNew && changedTags.length === 0) {
-            this.manifests.checkGuards({ repository: m.repository, tag: undefined, digest: m.digest, existingTagDigest: undefined, actor });
+            this.manifests.checkGuards({ repository: m.repository, tag: undefined, digest: m.digest, subject: p.subject?.digest, existingTagDigest: undefined, actor });
           }
           const repo = this.ctx.ensureRepository(m.repository);
           for (const d of p.blobs.filter(isStored)) {

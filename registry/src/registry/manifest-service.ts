@@ -19,8 +19,18 @@ export interface FetchedManifest {
 /** Media types of layers that are, by design, not stored in registries (Docker foreign layers). */
 const nonDistributable = /\.(foreign|nondistributable)\./;
 
-/** Hook for policies (immutability) that must see a manifest before it is committed; throws to refuse. */
-export type ManifestGuard = (change: { repository: string; tag: string | undefined; digest: string; existingTagDigest: string | undefined; actor: Actor }) => void;
+/**
+ * Hook for policies (immutability) that must see a manifest before it is committed; throws to refuse. `subject`
+ * is the manifest's subject when it is a referrer (signature, SBOM).
+ */
+export type ManifestGuard = (change: {
+  repository: string;
+  tag: string | undefined;
+  digest: string;
+  subject: string | undefined;
+  existingTagDigest: string | undefined;
+  actor: Actor;
+}) => void;
 
 /**
  * Hook for policies (immutability) that must see a deletion before it happens: the manifest, the tag when the
@@ -75,18 +85,24 @@ export class ManifestService {
       tag = reference;
       digest = digestOf(body);
     }
-    const parsedDigest = parseDigest(digest);
-    // Bytes first: an orphan file after a crash is harmless (GC takes it); a row without bytes is not.
-    await this.ctx.store.writeSmall(parsedDigest, body);
-
     const { meta } = this.ctx;
-    this.ctx.tx(repository, () => {
+    const cacheFill = opts.cacheFill ?? false;
+    const admit = () => {
       const existing = meta.repositories.get(repository);
       const existingTagDigest = existing && tag ? meta.manifests.tagDigest(existing.id, tag) : undefined;
-      for (const guard of this.guards) guard({ repository, tag, digest, existingTagDigest, actor });
-      this.ctx.checkContent({ repository, digest, size: body.length, cacheFill: opts.cacheFill ?? false });
+      for (const guard of this.guards) guard({ repository, tag, digest, subject: manifest.subject?.digest, existingTagDigest, actor });
+      this.ctx.checkContent({ repository, digest, size: body.length, cacheFill });
+      if (!cacheFill) this.assertReferencesExist(repository, existing, manifest);
+    };
+    // Refusals (policies, quota, missing references) before the bytes are written, so a refused manifest leaves
+    // no file behind; the transaction asks again, as something may have changed while the bytes were written.
+    admit();
+    // Bytes first: an orphan file after a crash is harmless (GC takes it); a row without bytes is not.
+    await this.ctx.store.writeSmall(parseDigest(digest), body);
+
+    this.ctx.tx(repository, () => {
+      admit();
       const repo = this.ctx.ensureRepository(repository);
-      if (!opts.cacheFill) this.assertReferencesExist(repo, manifest);
       meta.blobs.addBlob(digest, body.length);
       meta.manifests.insert({
         repoId: repo.id,
@@ -175,17 +191,18 @@ export class ManifestService {
     this.ctx.events.emit('tag.deleted', { repository, tag: reference, digest, actor: actor.username });
   }
 
-  private assertReferencesExist(repo: RepositoryRow, manifest: ParsedManifest): void {
+  /** Every blob and child manifest the manifest lists is in the repository (`repo`, when it exists yet). */
+  private assertReferencesExist(repository: string, repo: RepositoryRow | undefined, manifest: ParsedManifest): void {
     const { meta } = this.ctx;
     for (const d of manifest.blobs) {
       if (!isStored(d)) continue;
-      if (meta.blobs.linkedSize(repo.id, d.digest) === undefined) {
-        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `blob ${d.digest} is not in ${repo.name}`, { digest: d.digest });
+      if (!repo || meta.blobs.linkedSize(repo.id, d.digest) === undefined) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `blob ${d.digest} is not in ${repository}`, { digest: d.digest });
       }
     }
     for (const d of manifest.manifests) {
-      if (!meta.manifests.get(repo.id, d.digest)) {
-        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest ${d.digest} is not in ${repo.name}`, { digest: d.digest });
+      if (!repo || !meta.manifests.get(repo.id, d.digest)) {
+        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest ${d.digest} is not in ${repository}`, { digest: d.digest });
       }
     }
   }

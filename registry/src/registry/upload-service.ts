@@ -29,7 +29,12 @@ export class UploadService {
   }
 
   async append(repository: string, id: string, body: Readable, opts: ChunkOptions): Promise<UploadState> {
-    const upload = await this.status(repository, id);
+    return this.appendTo(await this.status(repository, id), body, opts, undefined);
+  }
+
+  /** Appends a chunk; `digest` when the client already named the blob (the closing PUT, a single-request push). */
+  private async appendTo(upload: UploadState, body: Readable, opts: ChunkOptions, digest: Digest | undefined): Promise<UploadState> {
+    const { repository, id } = upload;
     if (opts.rangeStart !== undefined) {
       if (opts.rangeStart !== upload.offset) {
         throw new RegistryError('RANGE_INVALID', `chunk starts at ${opts.rangeStart}, the upload has ${upload.offset} bytes`, undefined, {
@@ -44,8 +49,26 @@ export class UploadService {
         });
       }
     }
+    // A declared length that cannot fit is refused before the body is read, not after it was stored.
+    const declared = opts.contentLength;
+    if (declared !== undefined) {
+      await this.guarded(id, () => this.ctx.checkContent({ repository, digest: digest?.value, size: upload.offset + declared, cacheFill: false }));
+    }
     const offset = await this.ctx.uploads.append(upload, body, { expectedBytes: opts.contentLength });
     return { ...upload, offset };
+  }
+
+  /**
+   * Runs `step` (a content guard, or the commit that runs them); when a guard refuses, the session and its
+   * bytes are removed at once: the client cannot finish it, and nothing should wait for GC.
+   */
+  private async guarded<T>(id: string, step: () => T): Promise<T> {
+    try {
+      return step();
+    } catch (e) {
+      if (e instanceof RegistryError && e.code === 'DENIED') await this.ctx.uploads.remove(id);
+      throw e;
+    }
   }
 
   /**
@@ -55,9 +78,9 @@ export class UploadService {
   async complete(repository: string, id: string, digestStr: string, body: Readable | undefined, opts: ChunkOptions, actor: Actor): Promise<Digest> {
     const digest = parseDigest(digestStr);
     let upload = await this.status(repository, id);
-    if (body) upload = await this.append(repository, id, body, opts);
+    if (body) upload = await this.appendTo(upload, body, opts, digest);
     const sealed = await this.ctx.uploads.seal(upload, digest);
-    this.ctx.commitBlobFile(repository, digest, sealed.path, sealed.size);
+    await this.guarded(id, () => this.ctx.commitBlobFile(repository, digest, sealed.path, sealed.size));
     await this.ctx.uploads.remove(id);
     this.ctx.events.emit('blob.pushed', { repository, digest: digest.value, size: sealed.size, actor: actor.username, mounted: false });
     return digest;
@@ -65,7 +88,10 @@ export class UploadService {
 
   /** Single-request push (POST ?digest=). */
   async monolithic(repository: string, digestStr: string, body: Readable, opts: ChunkOptions, actor: Actor): Promise<Digest> {
-    parseDigest(digestStr);
+    const digest = parseDigest(digestStr);
+    assertRepositoryName(repository);
+    // Refused before a session exists when the declared length cannot fit.
+    if (opts.contentLength !== undefined) this.ctx.checkContent({ repository, digest: digest.value, size: opts.contentLength, cacheFill: false });
     const upload = await this.start(repository);
     try {
       return await this.complete(repository, upload.id, digestStr, body, opts, actor);

@@ -5,6 +5,8 @@ export interface ImmutabilityRule {
   project: string;
   repositories: string;
   tags: string;
+  /** New referrers (signatures, SBOMs) of the content a matching tag protects may be pushed. */
+  allowReferrers: boolean;
   createdAt: number;
 }
 

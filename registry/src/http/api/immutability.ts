@@ -14,6 +14,7 @@ const ruleSchema = z.object({
   project: z.string(),
   repositories: z.string().meta({ description: 'glob over the repository path inside the project (** = all)' }),
   tags: z.string().meta({ description: 'glob over tag names' }),
+  allowReferrers: z.boolean().meta({ description: 'new referrers (signatures, SBOMs) of the content a matching tag protects may be pushed' }),
   createdAt: timestamp,
 });
 
@@ -21,6 +22,7 @@ const newRuleSchema = z
   .object({
     repositories: globSchema.default('**'),
     tags: globSchema,
+    allowReferrers: z.boolean().default(false),
   })
   .strict();
 
@@ -41,7 +43,7 @@ export function immutabilityRoutes(immutability: ImmutabilityService): ApiRoute[
     route<{ name: string }, Record<string, never>, z.infer<typeof newRuleSchema>>({
       method: 'post',
       path: '/projects/{name}/immutability-rules',
-      summary: 'Add a tag immutability rule: matching tags, once pushed, cannot be moved to another digest or deleted',
+      summary: 'Add a tag immutability rule: matching tags, once pushed, cannot be moved to another digest or deleted, nor can what they reach (index children, referrers, blobs)',
       tag: 'policies',
       access: 'admin',
       status: 201,
