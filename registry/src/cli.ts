@@ -97,7 +97,7 @@ program
       process.stdout.write(
         `${r.dryRun ? 'would remove' : 'removed'}: ${r.manifestsEvicted ? `${r.manifestsEvicted} proxy cache manifests (evicted), ` : ''}` +
           `${r.blobsRemoved} blobs, ${r.orphanFilesRemoved} orphan files, ` +
-          `${r.linksRemoved} unused links, ${r.uploadsRemoved} stale uploads; ${formatBytes(r.bytesFreed)} ${r.dryRun ? 'would be ' : ''}freed in ${r.durationMs} ms\n`,
+          `${r.linksRemoved} unused links, ${r.uploadsRemoved} stale uploads, ${r.importStagingRemoved ?? 0} interrupted import staging folders; ${formatBytes(r.bytesFreed)} ${r.dryRun ? 'would be ' : ''}freed in ${r.durationMs} ms\n`,
       );
       const h = r.historyPruned;
       if (h && h.auditEntries + h.replicationExecutions + h.replicationUploads > 0) {

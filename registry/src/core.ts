@@ -21,6 +21,7 @@ import { CacheEvictor } from './proxy/cache-eviction.js';
 import { ScanService } from './scan/scan-service.js';
 import { Policies } from './policy/index.js';
 import { DiskSpace } from './store/disk-space.js';
+import { StagingArea } from './store/staging-area.js';
 
 /**
  * Everything that works on a data folder without HTTP: used by the server and by offline CLI commands
@@ -64,7 +65,7 @@ export class Core {
       manifestCacheBytes: config.storage.manifestCacheMiB * 1024 * 1024,
     });
     this.policies = new Policies({ meta: this.meta, registry: this.registry, events: this.events, log });
-    this.gc = new GarbageCollector(this.meta, this.store, this.uploads, this.events);
+    this.gc = new GarbageCollector(this.meta, this.store, this.uploads, this.events, (dryRun) => StagingArea.sweep(this.paths, 24 * 3600_000, Date.now(), dryRun));
     this.users = new UserService(this.meta.users);
     this.transfer = new TransferService(this.registry, this.meta, this.store, this.paths, {
       berthVersion,

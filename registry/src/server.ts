@@ -219,7 +219,10 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   nextReplicationRun = (rule) => replicationScheduler.nextRun(rule);
   retentionScheduler.sync();
 
-  await core.transfer.sweep().catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
+  await core.transfer
+    .sweep()
+    .then((r) => r.folders > 0 && log.info({ folders: r.folders, bytes: r.bytes }, 'removed staging folders of interrupted imports'))
+    .catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
   const dropFolder = config.transfer.watch
     ? new DropFolderWatcher(core.transfer, { folder: config.transfer.dropFolder || core.paths.importDir, settleMs: config.transfer.settleSeconds * 1000 }, log)
     : undefined;
