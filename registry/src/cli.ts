@@ -211,6 +211,7 @@ program
       process.stdout.write(
         `exported ${r.images.length} tags, ${r.manifests} manifests, ${r.blobsIncluded}/${r.blobs} blobs (${formatBytes(r.bytesIncluded)}) in ${r.durationMs} ms to ${r.files.join(', ')}\n`,
       );
+      for (const k of r.skipped) process.stdout.write(`skipped ${k.image}: ${k.reason}\n`);
     } catch (e) {
       stop();
       throw transferFailure('export', e);
