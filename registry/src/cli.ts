@@ -97,7 +97,7 @@ program
       process.stdout.write(
         `${r.dryRun ? 'would remove' : 'removed'}: ${r.manifestsEvicted ? `${r.manifestsEvicted} proxy cache manifests (evicted), ` : ''}` +
           `${r.blobsRemoved} blobs, ${r.orphanFilesRemoved} orphan files, ` +
-          `${r.linksRemoved} unused links, ${r.uploadsRemoved} stale uploads; ${formatBytes(r.bytesFreed)} ${r.dryRun ? 'would be ' : ''}freed in ${r.durationMs} ms\n`,
+          `${r.linksRemoved} unused links, ${r.uploadsRemoved} stale uploads, ${r.importStagingRemoved ?? 0} interrupted import staging folders; ${formatBytes(r.bytesFreed)} ${r.dryRun ? 'would be ' : ''}freed in ${r.durationMs} ms\n`,
       );
       const h = r.historyPruned;
       if (h && h.auditEntries + h.replicationExecutions + h.replicationUploads > 0) {
@@ -211,6 +211,7 @@ program
       process.stdout.write(
         `exported ${r.images.length} tags, ${r.manifests} manifests, ${r.blobsIncluded}/${r.blobs} blobs (${formatBytes(r.bytesIncluded)}) in ${r.durationMs} ms to ${r.files.join(', ')}\n`,
       );
+      for (const k of r.skipped) process.stdout.write(`skipped ${k.image}: ${k.reason}\n`);
     } catch (e) {
       stop();
       throw transferFailure('export', e);

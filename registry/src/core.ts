@@ -20,6 +20,8 @@ import { ProxyProjectService } from './proxy/proxy-projects.js';
 import { CacheEvictor } from './proxy/cache-eviction.js';
 import { ScanService } from './scan/scan-service.js';
 import { Policies } from './policy/index.js';
+import { DiskSpace } from './store/disk-space.js';
+import { StagingArea } from './store/staging-area.js';
 
 /**
  * Everything that works on a data folder without HTTP: used by the server and by offline CLI commands
@@ -44,24 +46,32 @@ export class Core {
   readonly scan: ScanService;
   /** Tag immutability, project quotas and tag retention; their guards are on the registry from here on. */
   readonly policies: Policies;
+  /** Free space, the reserve and its ballast; every path that stores new content asks it first. */
+  readonly disk: DiskSpace;
 
   constructor(readonly config: BerthConfig, readonly log: Logger) {
     fs.mkdirSync(config.data, { recursive: true, mode: 0o750 });
     this.paths = new StoragePaths(config.data);
+    this.disk = new DiskSpace(config.data, config.storage.reserveMiB * 1024 * 1024);
+    // Before SQLite opens: on a full disk the ballast's space is what lets the database (and server.pid) write.
+    this.disk.releaseIfLowSync();
     this.meta = Meta.open(this.paths.database);
-    this.store = new FsBlobStore(this.paths);
-    this.uploads = new UploadStore(this.paths);
+    this.store = new FsBlobStore(this.paths, this.disk);
+    this.uploads = new UploadStore(this.paths, this.disk);
     this.events = new EventBus((e, name) => log.error({ err: e, event: name }, 'event listener failed'));
+    this.disk.on('low', (s) => this.events.emit('disk.low', s));
+    this.disk.on('ok', (s) => this.events.emit('disk.ok', s));
     this.registry = new Registry(this.meta, this.store, this.uploads, this.events, {
       manifestCacheBytes: config.storage.manifestCacheMiB * 1024 * 1024,
     });
     this.policies = new Policies({ meta: this.meta, registry: this.registry, events: this.events, log });
-    this.gc = new GarbageCollector(this.meta, this.store, this.uploads, this.events);
+    this.gc = new GarbageCollector(this.meta, this.store, this.uploads, this.events, (dryRun) => StagingArea.sweep(this.paths, 24 * 3600_000, Date.now(), dryRun));
     this.users = new UserService(this.meta.users);
     this.transfer = new TransferService(this.registry, this.meta, this.store, this.paths, {
       berthVersion,
       maxExpansionRatio: config.transfer.maxExpansionRatio,
       reserveBytes: config.transfer.reserveMiB * 1024 * 1024,
+      room: () => this.disk.admit(undefined),
     });
     this.meta.repositories.ensureProject('library', { public: true });
     this.scan = new ScanService(this.registry, this.store, this.meta, this.events, log, config.scan);
@@ -107,7 +117,12 @@ export class Core {
   }
 
   close(): void {
-    this.registry.flush();
+    try {
+      this.registry.flush();
+    } catch (e) {
+      // Last-pulled times that do not fit on a full disk are lost; closing the database must still happen.
+      this.log.warn({ err: e }, 'could not write the last pull times');
+    }
     void this.remotes.close();
     this.meta.close();
   }

@@ -68,7 +68,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const core = new Core(config, log);
   let unlock: (() => void) | undefined;
   try {
-    unlock = lockDataDir(config.data);
+    unlock = lockDataDir(config.data, (e) => log.warn({ err: e.message }, 'the disk is full: serving without server.pid (offline commands cannot see this server)'));
   } catch (e) {
     core.close();
     throw e;
@@ -93,7 +93,10 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     const t = core.meta.blobs.totals();
     return { bytes: t.bytes, blobs: t.count, repositories: core.meta.repositories.count() };
   });
+  metrics.diskGauges(() => core.disk.status);
   const stopAudit = recordAudit(core.events, core.meta.audit);
+  core.events.on('disk.low', (s) => log.warn({ disk: s }, 'the data disk is at its reserve: new content is refused until space is freed'));
+  core.events.on('disk.ok', (s) => log.info({ disk: s }, 'the data disk has room again: writes are accepted'));
   core.scan.watchPushes();
   core.scan.pollDatabase(config.scan.dbPollSeconds * 1000);
   core.registry.manifests.addPullGuard(({ repository, digest, actor }) => {
@@ -174,7 +177,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     ],
   });
   const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
-  const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy });
+  const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy, disk: core.disk });
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, app.callback());
   const { host, port } = splitListen(config.listen);
   await new Promise<void>((resolve, reject) => {
@@ -209,13 +212,17 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   }
 
   gcSchedule.start();
+  core.disk.start(5000);
   // Replication schedules and onPush triggers; call replicationScheduler.sync() after changing rules.
   const replicationScheduler = new ReplicationScheduler(core.replication, core.events, log);
   replicationScheduler.sync();
   nextReplicationRun = (rule) => replicationScheduler.nextRun(rule);
   retentionScheduler.sync();
 
-  await core.transfer.sweep().catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
+  await core.transfer
+    .sweep()
+    .then((r) => r.folders > 0 && log.info({ folders: r.folders, bytes: r.bytes }, 'removed staging folders of interrupted imports'))
+    .catch((e: unknown) => log.warn({ err: e }, 'could not sweep stale import staging folders'));
   const dropFolder = config.transfer.watch
     ? new DropFolderWatcher(core.transfer, { folder: config.transfer.dropFolder || core.paths.importDir, settleMs: config.transfer.settleSeconds * 1000 }, log)
     : undefined;
@@ -233,6 +240,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     close() {
       closing ??= (async () => {
         ready = false;
+        await core.disk.stop();
         await gcSchedule.stop();
         await replicationScheduler.stop();
         await retentionScheduler.stop();

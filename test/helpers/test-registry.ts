@@ -34,6 +34,8 @@ export async function createTestRegistry(config: Partial<BerthConfigInput> = {})
     log: { level: 'silent', requests: false },
     gc: { schedule: '' },
     ...config,
+    // A small reserve: every test server writes its ballast, and hundreds of 128 MiB ballasts would only cost time.
+    storage: { reserveMiB: 1, ...config.storage },
     data,
   });
   const server = await startServer(cfg, { log: createLogger('silent'), env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD } });

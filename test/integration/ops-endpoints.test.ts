@@ -19,7 +19,11 @@ test('/healthz and /readyz answer without credentials', async () => {
   assert.deepEqual(await h.json(), { status: 'ok' });
   const r = await reg.fetch('/readyz', { auth: false });
   assert.equal(r.status, 200);
-  assert.deepEqual(await r.json(), { status: 'ready' });
+  const ready = (await r.json()) as { status: string; disk: { low: boolean; reserveBytes: number; freeBytes: number } };
+  assert.equal(ready.status, 'ready');
+  assert.equal(ready.disk.low, false);
+  assert.equal(ready.disk.reserveBytes, 1024 * 1024);
+  assert.ok(ready.disk.freeBytes > 0);
 });
 
 test('every response carries a request id; a sane incoming one is kept', async () => {

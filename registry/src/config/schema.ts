@@ -44,9 +44,14 @@ export const configSchema = z
     storage: z
       .object({
         manifestCacheMiB: z.number().int().min(0).max(4096).default(32),
+        /**
+         * Disk kept free for deletes, GC and SQLite (a ballast file of this size, released when the disk fills);
+         * new content that would eat into it is refused with 507. 0 = off.
+         */
+        reserveMiB: z.number().int().min(0).max(1_048_576).default(128),
       })
       .strict()
-      .default({ manifestCacheMiB: 32 }),
+      .default({ manifestCacheMiB: 32, reserveMiB: 128 }),
     /** Vulnerability scanning. See scan/. Per-project switches (scan on push, pull gate) live in the database. */
     scan: z
       .object({

@@ -31,6 +31,10 @@ export function recordAudit(events: EventBus, audit: AuditTable): () => void {
     events.on('retention.finished', (e) =>
       e.dryRun ? undefined : audit.add({ at: Date.now(), type: 'retention.finished', actor: null, repository: null, reference: e.project, detail: e }),
     ),
+    // On a full disk this row may not fit either: the bus swallows listener errors, the metric still says it.
+    ...(['disk.low', 'disk.ok'] as const).map((type) =>
+      events.on(type, (e) => audit.add({ at: Date.now(), type, actor: null, repository: null, reference: null, detail: { freeBytes: e.freeBytes, reserveBytes: e.reserveBytes } })),
+    ),
     events.on('gc.finished', (e) =>
       audit.add({ at: Date.now(), type: 'gc.finished', actor: null, repository: null, reference: null, detail: e }),
     ),

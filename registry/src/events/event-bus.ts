@@ -75,9 +75,22 @@ export interface BerthEvents {
     manifestsRemoved: number;
     errors: number;
   };
+  /** No room above the disk reserve: new content is refused (507) until space is freed. */
+  'disk.low': DiskEvent;
+  /** Room above the reserve again: writes are accepted. */
+  'disk.ok': DiskEvent;
 }
 
 export type EventName = keyof BerthEvents;
+
+/** Free space of the data disk (store/disk-space.ts). */
+export interface DiskEvent {
+  freeBytes: number;
+  reserveBytes: number;
+  ballastBytes: number;
+  roomBytes: number;
+  low: boolean;
+}
 
 /** A typed wrapper over EventEmitter; listeners' errors never reach the emitter (content paths must not fail). */
 export class EventBus {
@@ -131,4 +144,6 @@ const eventNames: Record<EventName, true> = {
   'vulndb.loaded': true,
   'policy.changed': true,
   'retention.finished': true,
+  'disk.low': true,
+  'disk.ok': true,
 };

@@ -33,6 +33,8 @@ export interface GcResult {
   bytesFreed: number;
   orphanFilesRemoved: number;
   uploadsRemoved: number;
+  /** Staging folders of interrupted offline imports (blobs/tmp/import-*), counted in bytesFreed too. */
+  importStagingRemoved?: number;
   durationMs: number;
 }
 
@@ -50,6 +52,8 @@ export class GarbageCollector {
     private readonly store: BlobStore,
     private readonly uploads: UploadStore,
     private readonly events: EventBus,
+    /** Sweeps offline-import staging folders (transfer/); set by Core. */
+    private readonly importStaging?: (dryRun: boolean) => Promise<{ folders: number; bytes: number }>,
   ) {}
 
   addSweep(sweep: GcSweep): void {
@@ -110,6 +114,13 @@ export class GarbageCollector {
     const staging = await this.store.sweepStaging(cutoff, opts.dryRun);
     result.orphanFilesRemoved += staging.files;
     result.bytesFreed += staging.bytes;
+
+    // Staging folders of imports that were killed (owner gone) or are older than a day.
+    if (this.importStaging) {
+      const r = await this.importStaging(opts.dryRun);
+      result.importStagingRemoved = r.folders;
+      result.bytesFreed += r.bytes;
+    }
 
     // 4. Upload sessions idle for too long.
     for (const id of await this.uploads.stale(opts.uploadMaxAgeMs, now)) {

@@ -10,6 +10,7 @@ import { v2Middleware } from './v2/routes.js';
 import type { PullThroughCache } from '../proxy/pull-through.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { RegistryError } from '../oci/errors.js';
+import type { DiskSpace } from '../store/disk-space.js';
 
 export interface AppDeps {
   registry: Registry;
@@ -23,7 +24,11 @@ export interface AppDeps {
   extra?: Koa.Middleware<BerthState>[];
   /** Pull-through cache of proxy projects. */
   proxy?: PullThroughCache;
+  /** Free space and reserve of the data disk (/readyz detail, checked before every write request). */
+  disk?: DiskSpace;
 }
+
+const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -65,6 +70,15 @@ export function createApp(deps: AppDeps): Koa<BerthState> {
       renderError(ctx, e);
     }
   });
+  const disk = deps.disk;
+  if (disk) {
+    // Before a write request, not on a timer alone: a delete arriving on a disk that just filled must find the
+    // ballast already released, and an upload must be refused against current figures. statfs costs microseconds.
+    app.use(async (ctx: Ctx, next) => {
+      if (!readOnlyMethods.has(ctx.method)) await disk.check().catch(() => undefined);
+      await next();
+    });
+  }
 
   app.use(async (ctx: Ctx, next) => {
     switch (ctx.path) {
@@ -75,7 +89,8 @@ export function createApp(deps: AppDeps): Koa<BerthState> {
       case '/readyz':
         ctx.state.route = 'readyz';
         ctx.status = deps.ready() ? 200 : 503;
-        ctx.body = { status: deps.ready() ? 'ready' : 'not ready' };
+        // A full disk does not make Berth unready (pulls, deletes and GC work); the detail says it.
+        ctx.body = { status: deps.ready() ? 'ready' : 'not ready', ...(disk ? { disk: disk.status } : {}) };
         return;
       case '/metrics':
         ctx.state.route = 'metrics';

@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { RegistryError, isRegistryError } from '../oci/errors.js';
 import type { Ctx } from './state.js';
+import { isDiskFull } from '../store/fs-util.js';
 
 /** Renders any error in the distribution spec's envelope: `{"errors":[{"code","message","detail"}]}`. */
 export function renderError(ctx: Ctx, e: unknown): void {
@@ -21,8 +22,8 @@ export function toRegistryError(e: unknown): RegistryError {
   if (e instanceof ZodError) {
     return new RegistryError('UNSUPPORTED', e.issues[0]?.message ?? 'invalid input', { issues: e.issues.slice(0, 10) });
   }
+  if (isDiskFull(e)) return new RegistryError('STORAGE_FULL', 'the registry storage is full; nothing was changed');
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new RegistryError('STORAGE_FULL');
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED') {
     return new RegistryError('BLOB_UPLOAD_INVALID', 'the request body ended early; nothing was stored');
   }

@@ -57,6 +57,23 @@ export class Metrics {
     });
   }
 
+  /** Gauges of the data disk: free bytes, the reserve, and 1 while writes are refused for lack of room. */
+  diskGauges(read: () => { freeBytes: number; ballastBytes: number; reserveBytes: number; low: boolean }): void {
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(value());
+        },
+      });
+    // The ballast is reserve Berth holds, not space anyone used: free counts it.
+    gauge('berth_disk_free_bytes', 'Free bytes on the data disk (the reserve ballast counted as free)', () => read().freeBytes + read().ballastBytes);
+    gauge('berth_disk_reserve_bytes', 'Bytes kept free for deletes and GC (storage.reserveMiB)', () => read().reserveBytes);
+    gauge('berth_disk_low', '1 while new content is refused because free space is at the reserve', () => (read().low ? 1 : 0));
+  }
+
   /**
    * Counts every request once it has been answered; bytes from the socket counters (cheap, no stream taps).
    * Bytes are counted from where the socket's previous response left off, not from when this middleware runs:

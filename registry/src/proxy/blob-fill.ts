@@ -5,6 +5,7 @@ import type { Registry } from '../registry/index.js';
 import type { StoragePaths } from '../store/paths.js';
 import { FillFile } from '../store/fill-file.js';
 import type { Digest } from '../oci/digest.js';
+import { isRegistryError } from '../oci/errors.js';
 import { UpstreamError, isUpstreamError } from '../upstream/errors.js';
 import { InFlight } from './inflight.js';
 import type { UpstreamGate } from './upstreams.js';
@@ -46,20 +47,23 @@ export class BlobFiller {
       async () => {
         const res = await this.gate.call(registryName, (c) => c.getBlob(upstreamRepo, digest.value));
         let file: FillFile;
+        let room: number;
         try {
+          // A fill that cannot fit is refused (507) before a byte is written; unknown sizes are bounded by the room.
+          room = await this.registry.cacheFill.admit(res.size);
           file = await FillFile.create(this.paths, digest.algorithm);
         } catch (e) {
           res.body.destroy();
           throw e;
         }
-        const done = this.pump(registryName, repository, digest, res.body, res.size, file);
+        const done = this.pump(registryName, repository, digest, res.body, res.size, file, room);
         return { file, size: res.size, done };
       },
       (f) => f.done,
     );
   }
 
-  private async pump(registryName: string, repository: string, digest: Digest, body: Readable, size: number | undefined, file: FillFile): Promise<void> {
+  private async pump(registryName: string, repository: string, digest: Digest, body: Readable, size: number | undefined, file: FillFile, room: number): Promise<void> {
     try {
       try {
         // Chunks are gathered up to 256 KiB per write: fewer syscalls, and readers still see bytes early.
@@ -69,6 +73,7 @@ export class BlobFiller {
           if (size !== undefined && file.written + batchBytes + chunk.length > size) {
             throw new UpstreamError('invalid', `upstream sent more than the ${size} bytes it announced for ${digest.value}`);
           }
+          if (file.written + batchBytes + chunk.length > room) throw this.registry.cacheFill.fullError();
           batch.push(chunk);
           batchBytes += chunk.length;
           if (batchBytes >= 256 * 1024) {
@@ -83,7 +88,7 @@ export class BlobFiller {
           this.metrics?.upstreamBytes.inc({ registry: registryName }, batchBytes);
         }
       } catch (e) {
-        if (isUpstreamError(e)) throw e;
+        if (isUpstreamError(e) || isRegistryError(e)) throw e;
         throw new UpstreamError('unavailable', `the upstream body of ${digest.value} broke off after ${file.written} bytes: ${(e as Error).message}`);
       }
       if (size !== undefined && file.written !== size) {
@@ -104,7 +109,8 @@ export class BlobFiller {
       body.destroy();
       const err = e instanceof Error ? e : new Error(String(e));
       await file.fail(err);
-      this.gate.report(registryName, err);
+      // A full disk here is not the upstream's fault: it must not trip the circuit breaker.
+      if (!isRegistryError(e)) this.gate.report(registryName, err);
       this.log.warn({ err: err.message, repository, digest: digest.value, registry: registryName }, 'proxy blob fill failed; nothing was stored');
     }
   }

@@ -13,6 +13,16 @@ export class CacheFillService {
     private readonly manifests: ManifestService,
   ) {}
 
+  /** Admits a fill of `size` bytes (undefined: unknown) against the disk reserve; returns the most it may write. */
+  admit(size: number | undefined): Promise<number> {
+    return this.ctx.uploads.admit(size);
+  }
+
+  /** The STORAGE_FULL error for a fill that outgrew what admit() allowed. */
+  fullError(): Error {
+    return this.ctx.uploads.fullError();
+  }
+
   /** Moves a verified, fsynced file into place and links the blob into the repository. */
   commitBlob(repository: string, digest: Digest, file: string, size: number): void {
     this.ctx.commitBlobFile(repository, digest, file, size, { cacheFill: true });

@@ -27,7 +27,28 @@ export class PullRecorder {
       else this.counts.set(key, { bucket, repoId, count: 1 });
     }
     if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.intervalMs);
+      this.timer = setTimeout(() => this.flushOrKeep(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * The timer's flush: a write that fails (SQLITE_FULL on a full disk) must not crash the server from a timer,
+   * nor lose the times; the batch goes back (merged, so memory stays bounded by distinct manifests) for later.
+   */
+  private flushOrKeep(): void {
+    const batch = this.pending;
+    const counts = this.counts;
+    try {
+      this.flush();
+    } catch {
+      for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+      for (const [k, c] of counts) {
+        const now = this.counts.get(k);
+        if (now) now.count += c.count;
+        else this.counts.set(k, c);
+      }
+      this.timer ??= setTimeout(() => this.flushOrKeep(), this.intervalMs);
       this.timer.unref();
     }
   }

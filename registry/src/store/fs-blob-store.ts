@@ -8,12 +8,16 @@ import type { BlobStore, ByteRange } from './blob-store.js';
 import { StoragePaths } from './paths.js';
 import { fsyncDirSync, storageError } from './fs-util.js';
 import { sendFile, type ByteSink } from './send-file.js';
+import type { DiskSpace } from './disk-space.js';
 
 export class FsBlobStore implements BlobStore {
   /** Staging files of writeSmall calls in progress, which sweepStaging must not take. */
   private readonly writing = new Set<string>();
 
-  constructor(private readonly paths: StoragePaths) {
+  constructor(
+    private readonly paths: StoragePaths,
+    private readonly space?: DiskSpace,
+  ) {
     fs.mkdirSync(paths.blobsTmp, { recursive: true });
   }
 
@@ -45,6 +49,7 @@ export class FsBlobStore implements BlobStore {
 
   async writeSmall(digest: Digest, bytes: Uint8Array): Promise<void> {
     if (this.existsSync(digest)) return;
+    await this.space?.admit(bytes.length);
     const tmp = path.join(this.paths.blobsTmp, randomUUID());
     this.writing.add(tmp);
     try {

@@ -14,10 +14,15 @@ export function fsyncDirSync(dir: string): void {
   }
 }
 
+/** The disk (or the user's quota) is full: ENOSPC/EDQUOT from the filesystem, SQLITE_FULL from the database. */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
 /** Maps filesystem errors that a client should hear about to registry errors. */
 export function storageError(e: unknown): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(e)) {
     return new RegistryError('STORAGE_FULL', 'the registry storage is full; nothing was stored');
   }
   return e;

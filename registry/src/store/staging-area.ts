@@ -30,20 +30,28 @@ export class StagingArea {
   }
 
   static async create(paths: StoragePaths): Promise<StagingArea> {
-    const dir = path.join(paths.blobsTmp, `import-${Date.now()}-${randomUUID()}`);
+    // The owner's pid is in the name: a sweep can tell a killed import's leftovers from one still running.
+    const dir = path.join(paths.blobsTmp, `import-${Date.now()}-p${process.pid}-${randomUUID()}`);
     await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
     return new StagingArea(dir);
   }
 
-  /** Removes staging folders older than maxAgeMs left behind by a crash. */
-  static async sweep(paths: StoragePaths, maxAgeMs: number, now = Date.now()): Promise<number> {
-    let removed = 0;
+  /**
+   * Removes staging folders a killed or crashed import left behind: those whose owner process is gone at once,
+   * others (an older name without pid, a live pid) once older than maxAgeMs. Returns what it removed.
+   */
+  static async sweep(paths: StoragePaths, maxAgeMs: number, now = Date.now(), dryRun = false): Promise<{ folders: number; bytes: number }> {
+    const removed = { folders: 0, bytes: 0 };
     for (const name of await fsp.readdir(paths.blobsTmp).catch(() => [] as string[])) {
-      const m = /^import-(\d+)-/.exec(name);
-      if (m && now - Number(m[1]) > maxAgeMs) {
-        await fsp.rm(path.join(paths.blobsTmp, name), { recursive: true, force: true });
-        removed += 1;
-      }
+      const m = /^import-(\d+)-(?:p(\d+)-)?/.exec(name);
+      if (!m) continue;
+      const pid = m[2] === undefined ? undefined : Number(m[2]);
+      const ownerGone = pid !== undefined && pid !== process.pid && !isAlive(pid);
+      if (!ownerGone && now - Number(m[1]) <= maxAgeMs) continue;
+      const dir = path.join(paths.blobsTmp, name);
+      removed.bytes += await folderBytes(dir);
+      if (!dryRun) await fsp.rm(dir, { recursive: true, force: true });
+      removed.folders += 1;
     }
     return removed;
   }
@@ -89,4 +97,20 @@ export class StagingArea {
   async discard(): Promise<void> {
     await fsp.rm(this.dir, { recursive: true, force: true });
   }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, owned by someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const f of await fsp.readdir(dir).catch(() => [] as string[])) n += (await fsp.stat(path.join(dir, f)).catch(() => undefined))?.size ?? 0;
+  return n;
 }

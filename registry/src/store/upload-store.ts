@@ -9,6 +9,7 @@ import { StoragePaths } from './paths.js';
 import { storageError } from './fs-util.js';
 import { BatchedFileWriter } from './batched-file-writer.js';
 import { noteStreamedBytes } from './garbage-pacer.js';
+import type { DiskSpace } from './disk-space.js';
 
 export interface UploadInfo {
   id: string;
@@ -31,11 +32,29 @@ export class UploadStore {
   private readonly busy = new Set<string>();
   private static readonly idPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-  constructor(private readonly paths: StoragePaths) {
+  constructor(
+    private readonly paths: StoragePaths,
+    private readonly space?: DiskSpace,
+  ) {
     fs.mkdirSync(paths.uploadsRoot, { recursive: true });
   }
 
+  /**
+   * Admits `bytes` (undefined: not declared) into the uploads area against the disk reserve; returns the most
+   * a stream may then write. Throws STORAGE_FULL (507) when they do not fit. Proxy cache fills use it too.
+   */
+  admit(bytes: number | undefined): Promise<number> {
+    return this.space ? this.space.admit(bytes) : Promise.resolve(Number.POSITIVE_INFINITY);
+  }
+
+  /** The STORAGE_FULL error for a stream that outgrew what admit() allowed. */
+  fullError(): RegistryError {
+    return this.space?.fullError() ?? new RegistryError('STORAGE_FULL');
+  }
+
   async create(repository: string): Promise<UploadState> {
+    // Refused before anything is written: a client on a full disk hears 507 at once, not after its first chunk.
+    await this.admit(0);
     const id = randomUUID();
     const info: UploadInfo = { id, repository, startedAt: Date.now() };
     try {
@@ -81,11 +100,23 @@ export class UploadStore {
     let written = 0;
     const expected = opts.expectedBytes;
     const max = expected ?? Number.POSITIVE_INFINITY;
+    let room: number;
+    try {
+      room = await this.admit(expected);
+    } catch (e) {
+      this.busy.delete(id);
+      throw e;
+    }
+    const full = () => this.fullError();
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         written += chunk.length;
         if (written > max) {
           cb(new RegistryError('SIZE_INVALID', 'chunk is larger than its declared length'));
+          return;
+        }
+        if (written > room) {
+          cb(full());
           return;
         }
         hash?.update(chunk);

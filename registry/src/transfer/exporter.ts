@@ -41,6 +41,8 @@ export interface ExportResult {
   bytesIncluded: number;
   /** Output files: the bundle, or its parts. Empty when written to a stream. */
   files: string[];
+  /** Proxy cache tags left out because the cache holds only part of the image, with the reason. */
+  skipped: { image: string; reason: string }[];
   durationMs: number;
 }
 
@@ -56,15 +58,23 @@ export class Exporter {
   ) {}
 
   async describe(opts: ExportOptions): Promise<BundleDescription> {
+    return (await this.plan(opts)).bundle;
+  }
+
+  /** The bundle's description, and the cache tags left out of it. */
+  private async plan(opts: ExportOptions): Promise<{ bundle: BundleDescription; skipped: ExportResult['skipped'] }> {
     const sel = await selectContent(this.meta, this.store, opts.selection);
-    if (sel.images.length === 0) throw new TransferError('INPUT', 'nothing matches the selection: no tags to export');
+    if (sel.images.length === 0) {
+      const why = sel.skipped.length ? `; left out: ${sel.skipped.map((s) => `${s.image} (${s.reason})`).join('; ')}` : '';
+      throw new TransferError('INPUT', `nothing matches the selection: no tags to export${why}`);
+    }
     const manifestDigests = new Set(sel.manifests.map((m) => m.digest));
     const omit = await this.omitted(opts.since);
     const blobs = [...sel.blobs]
       .filter(([d]) => !manifestDigests.has(d))
       .map(([digest, size]) => ({ digest, size, included: !omit.has(digest) }));
     const baseInfo = omit.base;
-    return {
+    const bundle: BundleDescription = {
       format: BUNDLE_FORMAT,
       id: randomUUID(),
       createdAt: new Date().toISOString(),
@@ -79,12 +89,13 @@ export class Exporter {
         includedBytes: blobs.reduce((n, b) => n + (b.included ? b.size : 0), 0),
       },
     };
+    return { bundle, skipped: sel.skipped };
   }
 
   /** Streams a bundle into `sink` (a file, a split writer, an HTTP response). */
   async write(opts: ExportOptions, sink: Writable, onProgress: (p: ExportProgress) => void = () => undefined): Promise<ExportResult> {
     const started = Date.now();
-    const bundle = await this.describe(opts);
+    const { bundle, skipped } = await this.plan(opts);
     const pack = tar.pack();
     const comp = compressor(opts.compression ?? 'none');
     const done = comp ? pipeline(pack, comp, sink) : pipeline(pack, sink);
@@ -134,6 +145,7 @@ export class Exporter {
       blobsIncluded: bundle.blobs.filter((b) => b.included).length,
       bytesIncluded: total,
       files: [],
+      skipped,
       durationMs: Date.now() - started,
     };
   }

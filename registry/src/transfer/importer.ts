@@ -50,6 +50,8 @@ export interface ImporterLimits {
   maxExpansionRatio: number;
   /** Keep this much disk free; an import that would need more is refused. */
   reserveBytes: number;
+  /** Room above the disk reserve (storage.reserveMiB); throws STORAGE_FULL when there is none. */
+  room?: () => Promise<number>;
 }
 
 /**
@@ -86,12 +88,14 @@ export class Importer {
     }
 
     const imports = this.registry.imports;
+    // Refused before the staging folder exists when the disk has no room above the reserve.
+    const room = (await this.limits.room?.()) ?? Number.POSITIVE_INFINITY;
     const staging = await StagingArea.create(this.paths);
     try {
       let bundle: BundleDescription | undefined;
       const collected = await collect(entries, {
         staging,
-        budget: (await freeBytes(this.paths.root)) - this.limits.reserveBytes,
+        budget: Math.min(room, (await freeBytes(this.paths.root)) - this.limits.reserveBytes),
         hasBlob: (d) => imports.hasBlob(d),
         onBytes: isFolder ? tick : undefined,
         stopAfter: (name, c) => {

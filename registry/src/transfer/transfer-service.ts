@@ -66,9 +66,9 @@ export class TransferService extends EventEmitter<TransferServiceEvents> {
     this.importer = new Importer(registry, paths, opts);
   }
 
-  /** Removes staging folders an interrupted import left behind (older than a day). */
-  sweep(): Promise<number> {
-    return StagingArea.sweep(this.paths, 24 * 3600_000);
+  /** Removes staging folders an interrupted import left behind (its process gone, or older than a day). */
+  sweep(dryRun = false): Promise<{ folders: number; bytes: number }> {
+    return StagingArea.sweep(this.paths, 24 * 3600_000, Date.now(), dryRun);
   }
 
   /** Streams a bundle into `sink` (e.g. an HTTP response for a GUI download). */

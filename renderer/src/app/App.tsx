@@ -7,6 +7,7 @@ import { pages, findPage, type PageDef } from '../pages';
 import { LoginPage } from '../pages/LoginPage';
 import { Loading, ErrorBox, EmptyState } from '../components/ui';
 import { icons } from '../components/Icons';
+import { DiskBanner } from '../components/DiskBanner';
 
 export function App() {
   return (
@@ -136,6 +137,7 @@ function Layout({ session }: { session: SessionState }) {
         </div>
       </aside>
       <main id="main" className="content" tabIndex={-1}>
+        <DiskBanner />
         {found ? (
           <found.page.component key={path} params={found.params} />
         ) : (

@@ -3,6 +3,7 @@ import { isRegistryError, type ErrorCode } from '../../oci/errors.js';
 import { UserError } from '../../auth/user-service.js';
 import { ScanError } from '../../scan/scanner.js';
 import type { Ctx } from '../state.js';
+import { isDiskFull } from '../../store/fs-util.js';
 
 /**
  * Stable error ids of the admin API. Clients (the GUI, scripts) switch on `id`; `message` is for people.
@@ -87,8 +88,7 @@ export function toApiError(e: unknown): ApiError {
     // Domain errors of other services (proxy, replication …) keep their status under a generic id.
     return new ApiError(e.status >= 500 ? 'internal' : e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'validation_failed', e.message);
   }
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new ApiError('storage_full', 'the data folder is full');
+  if (isDiskFull(e)) return new ApiError('storage_full', 'the data disk is full; nothing was changed');
   return new ApiError('internal', 'internal error');
 }
 

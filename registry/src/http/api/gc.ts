@@ -9,6 +9,7 @@ const resultSchema = z.object({
   bytesFreed: z.number().int(),
   orphanFilesRemoved: z.number().int().optional(),
   uploadsRemoved: z.number().int(),
+  importStagingRemoved: z.number().int().optional(),
   durationMs: z.number().int(),
 });
 
