@@ -53,7 +53,7 @@ export class LocalSide implements SourceSide, DestinationSide {
     return { digest: row.digest, mediaType: row.mediaType, bytes };
   }
 
-  async openBlob(repository: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
+  async openBlob(repository: string, digest: string, _size: number, range?: { start: number; end: number }): Promise<Readable> {
     return this.registry.blobs.open(this.registry.blobs.stat(repository, digest), range);
   }
 

@@ -9,6 +9,7 @@ import { StoragePaths } from './paths.js';
 import { storageError } from './fs-util.js';
 import { BatchedFileWriter } from './batched-file-writer.js';
 import { noteStreamedBytes } from './garbage-pacer.js';
+import { BoundedStream } from './bounded-stream.js';
 
 export interface UploadInfo {
   id: string;
@@ -31,7 +32,11 @@ export class UploadStore {
   private readonly busy = new Set<string>();
   private static readonly idPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-  constructor(private readonly paths: StoragePaths) {
+  /** `maxBlobBytes` caps an upload whose chunks declare no length (config limits.maxBlobBytes). */
+  constructor(
+    private readonly paths: StoragePaths,
+    private readonly limits: { maxBlobBytes: number } = { maxBlobBytes: Number.MAX_SAFE_INTEGER },
+  ) {
     fs.mkdirSync(paths.uploadsRoot, { recursive: true });
   }
 
@@ -78,26 +83,31 @@ export class UploadStore {
     const start = upload.offset;
     const running = this.hashers.get(id);
     const hash = running && running.offset === start ? running.hash : undefined;
-    let written = 0;
     const expected = opts.expectedBytes;
-    const max = expected ?? Number.POSITIVE_INFINITY;
+    const cap = this.limits.maxBlobBytes;
+    const bounds = new BoundedStream({
+      max: expected ?? Math.max(0, cap - start),
+      exact: expected !== undefined,
+      error: (v) =>
+        new RegistryError(
+          'SIZE_INVALID',
+          expected === undefined
+            ? `the upload is larger than the ${cap} bytes allowed (limits.maxBlobBytes)`
+            : v.kind === 'longer'
+              ? `chunk is larger than its declared length of ${expected} bytes`
+              : `received ${v.received} bytes, Content-Length said ${expected}`,
+        ),
+    });
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        written += chunk.length;
-        if (written > max) {
-          cb(new RegistryError('SIZE_INVALID', 'chunk is larger than its declared length'));
-          return;
-        }
         hash?.update(chunk);
         noteStreamedBytes(chunk.length);
         cb(null, chunk);
       },
     });
     try {
-      await pipeline(body, meter, new BatchedFileWriter(this.paths.uploadData(id)));
-      if (expected !== undefined && written !== expected) {
-        throw new RegistryError('SIZE_INVALID', `received ${written} bytes, Content-Length said ${expected}`);
-      }
+      await pipeline(body, bounds, meter, new BatchedFileWriter(this.paths.uploadData(id)));
+      const written = bounds.received;
       if (hash) this.hashers.set(id, { hash, offset: start + written });
       return start + written;
     } catch (e) {
