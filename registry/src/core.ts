@@ -50,7 +50,7 @@ export class Core {
     this.paths = new StoragePaths(config.data);
     this.meta = Meta.open(this.paths.database);
     this.store = new FsBlobStore(this.paths);
-    this.uploads = new UploadStore(this.paths);
+    this.uploads = new UploadStore(this.paths, { maxBlobBytes: config.limits.maxBlobBytes });
     this.events = new EventBus((e, name) => log.error({ err: e, event: name }, 'event listener failed'));
     this.registry = new Registry(this.meta, this.store, this.uploads, this.events, {
       manifestCacheBytes: config.storage.manifestCacheMiB * 1024 * 1024,
@@ -66,7 +66,7 @@ export class Core {
     this.meta.repositories.ensureProject('library', { public: true });
     this.scan = new ScanService(this.registry, this.store, this.meta, this.events, log, config.scan);
     this.secrets = lazySecretStore(() => openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir }));
-    this.remotes = new RemoteRegistryService(this.meta, this.secrets);
+    this.remotes = new RemoteRegistryService(this.meta, this.secrets, { limits: config.limits });
     this.proxyProjects = new ProxyProjectService(this.meta, this.remotes);
     // The file is declarative: registries first (proxies refer to them), then proxies, then registries the
     // file dropped and no proxy uses any more.
