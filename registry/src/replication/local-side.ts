@@ -146,6 +146,9 @@ export class LocalSide implements SourceSide, DestinationSide {
     const src = await w.open(start, end);
     const body = throttled(this.bucket, w.onBytes);
     src.on('error', (e) => body.destroy(e));
+    // The source may fail before the upload store starts reading (a short body from a lying remote): the body
+    // stays errored for its reader; without a listener that error would crash the process meanwhile.
+    body.on('error', () => undefined);
     return src.pipe(body);
   }
 

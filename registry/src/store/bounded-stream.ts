@@ -72,6 +72,9 @@ export class BoundedStream extends Transform {
  */
 export function boundedBody(source: Readable, bounds: Bounds): BoundedStream {
   const guard = new BoundedStream(bounds);
-  // The callback is required by pipeline; errors reach the caller through `guard` itself.
+  // The callback is required by pipeline; errors reach the caller through `guard` itself. The guard may fail
+  // before its consumer attached (a short body ends while the caller is still setting up): the no-op listener
+  // keeps that from crashing the process; the stream stays errored, so the consumer still gets the error.
+  guard.on('error', () => undefined);
   return pipeline(source, guard, () => undefined);
 }
