@@ -84,3 +84,24 @@ test('a stalled upload body is dropped after the idle timeout, and the session s
   assert.equal(status.status, 204, 'the session still exists');
   assert.equal(status.headers.get('range'), '0-0', 'the broken chunk was rolled back: the client resumes from the last whole chunk');
 });
+
+test('an early error on a body that keeps coming is answered, then the connection is closed', { timeout: 20_000 }, async () => {
+  const { socket, closed } = await attacker();
+  let answer = '';
+  socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+  const t0 = performance.now();
+  // A 100 MiB manifest (over the cap) whose body arrives slowly and never completes.
+  socket.write(
+    `PUT /v2/library/app/manifests/big HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('admin', ADMIN_PASSWORD)}\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`,
+  );
+  const trickle = setInterval(() => socket.destroyed || socket.write(Buffer.alloc(16 * 1024, 0x20)), 100);
+  try {
+    const at = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 8_000).unref())]);
+    assert.match(answer, /^HTTP\/1\.1 413/, 'the client got the answer');
+    assert.match(answer, /connection: close/i);
+    assert.ok(at - t0 < 5_000, `the connection was closed (after ${Math.round(at - t0)} ms), not kept reading the body`);
+  } finally {
+    clearInterval(trickle);
+    socket.destroy();
+  }
+});
