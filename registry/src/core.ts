@@ -57,7 +57,7 @@ export class Core {
     this.disk.releaseIfLowSync();
     this.meta = Meta.open(this.paths.database);
     this.store = new FsBlobStore(this.paths, this.disk);
-    this.uploads = new UploadStore(this.paths, this.disk);
+    this.uploads = new UploadStore(this.paths, this.disk, { maxBlobBytes: config.limits.maxBlobBytes });
     this.events = new EventBus((e, name) => log.error({ err: e, event: name }, 'event listener failed'));
     this.disk.on('low', (s) => this.events.emit('disk.low', s));
     this.disk.on('ok', (s) => this.events.emit('disk.ok', s));
@@ -76,7 +76,7 @@ export class Core {
     this.meta.repositories.ensureProject('library', { public: true });
     this.scan = new ScanService(this.registry, this.store, this.meta, this.events, log, config.scan);
     this.secrets = lazySecretStore(() => openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir }));
-    this.remotes = new RemoteRegistryService(this.meta, this.secrets);
+    this.remotes = new RemoteRegistryService(this.meta, this.secrets, { limits: config.limits });
     this.proxyProjects = new ProxyProjectService(this.meta, this.remotes);
     // The file is declarative: registries first (proxies refer to them), then proxies, then registries the
     // file dropped and no proxy uses any more.

@@ -13,6 +13,7 @@ import { AccessPolicy } from './auth/access.js';
 import { projectOf } from './oci/reference.js';
 import { Metrics } from './http/metrics.js';
 import { createApp } from './http/app.js';
+import { applyConnectionLimits, connectionsCheckingInterval, type ConnectionLimits } from './http/connection-limits.js';
 import type { AuthDeps } from './http/authn.js';
 import { recordAudit } from './events/audit-recorder.js';
 import { ProxyMetrics } from './proxy/proxy-metrics.js';
@@ -178,7 +179,16 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   });
   const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
   const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy, disk: core.disk });
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, app.callback());
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: config.limits.headersTimeoutSeconds * 1000,
+    idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
+    maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
+  };
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: connectionsCheckingInterval(limits) },
+    app.callback(),
+  );
+  applyConnectionLimits(server, limits);
   const { host, port } = splitListen(config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

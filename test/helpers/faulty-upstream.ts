@@ -16,6 +16,12 @@ export type FaultMode =
   | 'truncate'
   /** the blob body plus extra bytes, with the longer length announced */
   | 'wrong-size'
+  /** blob bodies without Content-Length (chunked) that never end (the helper stops at 256 MiB) */
+  | 'endless'
+  /** blob bodies without Content-Length: the blob plus extra bytes, cleanly terminated */
+  | 'longer-chunked'
+  /** blob bodies without Content-Length: half the blob, cleanly terminated */
+  | 'shorter-chunked'
   /** manifests answered with a 5 MiB JSON document */
   | 'huge-manifest'
   /** every request answered 503 with Retry-After */
@@ -25,12 +31,14 @@ export interface FaultyUpstream {
   url: string;
   mode: FaultMode;
   hits: { method: string; path: string }[];
+  /** Blob body bytes written in the misbehaving modes (how much Berth let itself be sent). */
+  sent: number;
   close(): Promise<void>;
 }
 
 export async function startFaultyUpstream(target: string): Promise<FaultyUpstream> {
   const t = new URL(target);
-  const state: FaultyUpstream = { url: '', mode: 'pass', hits: [], close: async () => undefined };
+  const state: FaultyUpstream = { url: '', mode: 'pass', hits: [], sent: 0, close: async () => undefined };
   const hanging = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     state.hits.push({ method: req.method ?? '', path: req.url ?? '' });
@@ -73,6 +81,24 @@ export async function startFaultyUpstream(target: string): Promise<FaultyUpstrea
           } else if (mode === 'truncate') {
             res.writeHead(200, headers);
             res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+          } else if (mode === 'endless') {
+            delete headers['content-length'];
+            res.writeHead(200, headers);
+            const chunk = Buffer.alloc(64 * 1024, 0x5a);
+            const more = (): void => {
+              while (!res.destroyed && state.sent < 256 * 1024 * 1024) {
+                state.sent += chunk.length;
+                if (!res.write(chunk)) return void res.once('drain', more);
+              }
+              res.end();
+            };
+            more();
+          } else if (mode === 'longer-chunked' || mode === 'shorter-chunked') {
+            delete headers['content-length'];
+            res.writeHead(200, headers);
+            const out = mode === 'longer-chunked' ? Buffer.concat([body, Buffer.alloc(64 * 1024, 1)]) : body.subarray(0, body.length >> 1);
+            state.sent += out.length;
+            res.end(out);
           } else if (mode === 'wrong-size') {
             const longer = Buffer.concat([body, Buffer.from('trailing garbage')]);
             headers['content-length'] = String(longer.length);

@@ -85,6 +85,22 @@ export const configSchema = z
       })
       .strict()
       .default({ maxExpansionRatio: 200, onPushProjects: [], dbPollSeconds: 60, dbMaxAgeDays: 0, dbStale: 'warn', attachSbom: false }),
+    /** What peers and clients may send, and how long they may stall (see README, Limits). */
+    limits: z
+      .object({
+        /** Largest manifest accepted from a client or an upstream (at most 4 MiB, the OCI-wide cap). */
+        manifestMaxBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(4 * 1024 * 1024),
+        /** Largest blob whose size nobody declared (chunked uploads, upstream bodies without Content-Length). */
+        maxBlobBytes: z.number().int().min(1).default(64 * 1024 ** 3),
+        /** A client must send its request headers within this long. */
+        headersTimeoutSeconds: z.number().min(0.1).max(3600).default(30),
+        /** A connection that sends or accepts no byte for this long is closed (upload sessions stay resumable). */
+        idleTimeoutSeconds: z.number().min(0.1).max(86_400).default(60),
+        /** Open connections allowed from one client address (0 = no cap). */
+        maxConnectionsPerAddress: z.number().int().min(0).default(128),
+      })
+      .strict()
+      .default({ manifestMaxBytes: 4 * 1024 * 1024, maxBlobBytes: 64 * 1024 ** 3, headersTimeoutSeconds: 30, idleTimeoutSeconds: 60, maxConnectionsPerAddress: 128 }),
     /** Offline transfer (bundles, drop folder). See transfer/. */
     transfer: z
       .object({

@@ -11,6 +11,7 @@ import type { PullThroughCache } from '../proxy/pull-through.js';
 import { tokenEndpoint } from './token-endpoint.js';
 import { RegistryError } from '../oci/errors.js';
 import type { DiskSpace } from '../store/disk-space.js';
+import { hasBody } from './body.js';
 
 export interface AppDeps {
   registry: Registry;
@@ -29,6 +30,28 @@ export interface AppDeps {
 }
 
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Bytes of an unread request body drained after an early error, and how long the connection may linger. */
+const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_MS = 2_000;
+
+/**
+ * An error answered before the request body was read (413, 401, a refused chunk): the connection is closed,
+ * not kept alive. Some of the body is drained first, so a client still writing gets to read the answer
+ * instead of hanging on a full socket; past DRAIN_BYTES or DRAIN_MS after the answer the socket is dropped.
+ */
+function closeAfterUnreadBody(ctx: Ctx): void {
+  const req = ctx.req;
+  if (req.complete || !hasBody(req)) return;
+  ctx.set('Connection', 'close');
+  let drained = 0;
+  req.on('data', (c: Buffer) => {
+    drained += c.length;
+    if (drained > DRAIN_BYTES) req.socket.destroy();
+  });
+  req.resume();
+  ctx.res.once('finish', () => setTimeout(() => req.socket.destroy(), DRAIN_MS).unref());
+}
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -68,6 +91,7 @@ export function createApp(deps: AppDeps): Koa<BerthState> {
       await next();
     } catch (e) {
       renderError(ctx, e);
+      closeAfterUnreadBody(ctx);
     }
   });
   const disk = deps.disk;

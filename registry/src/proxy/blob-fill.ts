@@ -21,8 +21,8 @@ export interface BlobFill {
 
 /**
  * Blob misses of proxy projects: one upstream GET per (repository, digest) however many clients ask at once;
- * each client streams from the staging file while it fills. The bytes are counted against Content-Length and
- * hashed; only a body of the right size and digest is committed (through the registry service), anything else
+ * each client streams from the staging file while it fills. The client bounds the body (Content-Length, else
+ * limits.maxBlobBytes) and the bytes are hashed; only a body of the right size and digest is committed (through the registry service), anything else
  * fails every reader and leaves nothing behind.
  */
 export class BlobFiller {
@@ -56,23 +56,21 @@ export class BlobFiller {
           res.body.destroy();
           throw e;
         }
-        const done = this.pump(registryName, repository, digest, res.body, res.size, file, room);
+        const done = this.pump(registryName, repository, digest, res.body, file, room);
         return { file, size: res.size, done };
       },
       (f) => f.done,
     );
   }
 
-  private async pump(registryName: string, repository: string, digest: Digest, body: Readable, size: number | undefined, file: FillFile, room: number): Promise<void> {
+  private async pump(registryName: string, repository: string, digest: Digest, body: Readable, file: FillFile, room: number): Promise<void> {
     try {
       try {
         // Chunks are gathered up to 256 KiB per write: fewer syscalls, and readers still see bytes early.
         let batch: Buffer[] = [];
         let batchBytes = 0;
+        // The body is bounded by the client (Content-Length, else limits.maxBlobBytes): it fails, never overfills.
         for await (const chunk of body as AsyncIterable<Buffer>) {
-          if (size !== undefined && file.written + batchBytes + chunk.length > size) {
-            throw new UpstreamError('invalid', `upstream sent more than the ${size} bytes it announced for ${digest.value}`);
-          }
           if (file.written + batchBytes + chunk.length > room) throw this.registry.cacheFill.fullError();
           batch.push(chunk);
           batchBytes += chunk.length;
@@ -90,9 +88,6 @@ export class BlobFiller {
       } catch (e) {
         if (isUpstreamError(e) || isRegistryError(e)) throw e;
         throw new UpstreamError('unavailable', `the upstream body of ${digest.value} broke off after ${file.written} bytes: ${(e as Error).message}`);
-      }
-      if (size !== undefined && file.written !== size) {
-        throw new UpstreamError('invalid', `upstream sent ${file.written} of the ${size} bytes it announced for ${digest.value}`);
       }
       const actual = file.digestHex();
       if (actual !== digest.hex) {

@@ -130,7 +130,7 @@ export class Copier {
         repository: dst,
         digest: d.digest,
         size: d.size,
-        open: (start, end) => this.source.openBlob(src, d.digest, start === 0 && (end === undefined || end === d.size - 1) ? undefined : { start, end: end ?? d.size - 1 }),
+        open: (start, end) => this.source.openBlob(src, d.digest, d.size, start === 0 && (end === undefined || end === d.size - 1) ? undefined : { start, end: end ?? d.size - 1 }),
         onBytes: (n) => {
           stats.bytes += n;
           this.opts.onBytes(n);

@@ -53,7 +53,7 @@ export class LocalSide implements SourceSide, DestinationSide {
     return { digest: row.digest, mediaType: row.mediaType, bytes };
   }
 
-  async openBlob(repository: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
+  async openBlob(repository: string, digest: string, _size: number, range?: { start: number; end: number }): Promise<Readable> {
     return this.registry.blobs.open(this.registry.blobs.stat(repository, digest), range);
   }
 
@@ -146,6 +146,9 @@ export class LocalSide implements SourceSide, DestinationSide {
     const src = await w.open(start, end);
     const body = throttled(this.bucket, w.onBytes);
     src.on('error', (e) => body.destroy(e));
+    // The source may fail before the upload store starts reading (a short body from a lying remote): the body
+    // stays errored for its reader; without a listener that error would crash the process meanwhile.
+    body.on('error', () => undefined);
     return src.pipe(body);
   }
 

@@ -63,9 +63,9 @@ export class RemoteSide implements SourceSide, DestinationSide {
     return { digest: m.digest, mediaType: m.mediaType, bytes: m.bytes };
   }
 
-  async openBlob(repository: string, digest: string, range?: { start: number; end: number }): Promise<Readable> {
+  async openBlob(repository: string, digest: string, size: number, range?: { start: number; end: number }): Promise<Readable> {
     if (range) return this.client.getBlobRange(repository, digest, range.start, range.end);
-    return (await this.client.getBlob(repository, digest)).body;
+    return (await this.client.getBlob(repository, digest, { size })).body;
   }
 
   async referrers(repository: string, digest: string): Promise<ReferrerDescriptor[]> {
@@ -208,7 +208,7 @@ export class RemoteSide implements SourceSide, DestinationSide {
     if (ann && !Number.isNaN(Date.parse(ann))) return Date.parse(ann);
     if (doc.manifests?.[0] && depth === 0) return this.createdAt(repository, doc.manifests[0].digest, 1);
     if (!doc.config || doc.config.size > 1024 * 1024) return undefined;
-    const blob = await this.client.getBlob(repository, doc.config.digest);
+    const blob = await this.client.getBlob(repository, doc.config.digest, { size: doc.config.size });
     const chunks: Buffer[] = [];
     for await (const c of blob.body as AsyncIterable<Buffer>) chunks.push(c);
     const created = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { created?: string }).created;

@@ -26,7 +26,8 @@ export interface SourceSide {
   head(repository: string, reference: string): Promise<ManifestRef | undefined>;
   manifest(repository: string, digest: string): Promise<ManifestBytes>;
   /** The blob's bytes from `start` on (callers hash nothing: the destination verifies the digest). */
-  openBlob(repository: string, digest: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** `size` is the descriptor's: a source stream that runs past it (or ends short) fails. */
+  openBlob(repository: string, digest: string, size: number, range?: { start: number; end: number }): Promise<Readable>;
   /** Manifests whose subject is `digest` (referrers API, else the referrers tag schema). */
   referrers(repository: string, digest: string): Promise<ReferrerDescriptor[]>;
   /** Newness of tags for latestN, in ms; undefined entries fall back to listing order. */

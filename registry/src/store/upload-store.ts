@@ -10,6 +10,7 @@ import { storageError } from './fs-util.js';
 import { BatchedFileWriter } from './batched-file-writer.js';
 import { noteStreamedBytes } from './garbage-pacer.js';
 import type { DiskSpace } from './disk-space.js';
+import { BoundedStream } from './bounded-stream.js';
 
 export interface UploadInfo {
   id: string;
@@ -32,9 +33,11 @@ export class UploadStore {
   private readonly busy = new Set<string>();
   private static readonly idPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+  /** `maxBlobBytes` caps an upload whose chunks declare no length (config limits.maxBlobBytes). */
   constructor(
     private readonly paths: StoragePaths,
     private readonly space?: DiskSpace,
+    private readonly limits: { maxBlobBytes: number } = { maxBlobBytes: Number.MAX_SAFE_INTEGER },
   ) {
     fs.mkdirSync(paths.uploadsRoot, { recursive: true });
   }
@@ -97,9 +100,7 @@ export class UploadStore {
     const start = upload.offset;
     const running = this.hashers.get(id);
     const hash = running && running.offset === start ? running.hash : undefined;
-    let written = 0;
     const expected = opts.expectedBytes;
-    const max = expected ?? Number.POSITIVE_INFINITY;
     let room: number;
     try {
       room = await this.admit(expected);
@@ -108,13 +109,24 @@ export class UploadStore {
       throw e;
     }
     const full = () => this.fullError();
+    const cap = this.limits.maxBlobBytes;
+    const bounds = new BoundedStream({
+      max: expected ?? Math.max(0, cap - start),
+      exact: expected !== undefined,
+      error: (v) =>
+        new RegistryError(
+          'SIZE_INVALID',
+          expected === undefined
+            ? `the upload is larger than the ${cap} bytes allowed (limits.maxBlobBytes)`
+            : v.kind === 'longer'
+              ? `chunk is larger than its declared length of ${expected} bytes`
+              : `received ${v.received} bytes, Content-Length said ${expected}`,
+        ),
+    });
+    let written = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         written += chunk.length;
-        if (written > max) {
-          cb(new RegistryError('SIZE_INVALID', 'chunk is larger than its declared length'));
-          return;
-        }
         if (written > room) {
           cb(full());
           return;
@@ -125,10 +137,7 @@ export class UploadStore {
       },
     });
     try {
-      await pipeline(body, meter, new BatchedFileWriter(this.paths.uploadData(id)));
-      if (expected !== undefined && written !== expected) {
-        throw new RegistryError('SIZE_INVALID', `received ${written} bytes, Content-Length said ${expected}`);
-      }
+      await pipeline(body, bounds, meter, new BatchedFileWriter(this.paths.uploadData(id)));
       if (hash) this.hashers.set(id, { hash, offset: start + written });
       return start + written;
     } catch (e) {

@@ -34,6 +34,7 @@ import { MAX_MANIFEST_BYTES } from '../oci/manifest.js';
 import { baseMediaType, manifestMediaTypes } from '../oci/media-types.js';
 import { RangeUnsupportedError, UpstreamError, isNetworkError, isUpstreamError } from './errors.js';
 import { TokenAuth } from './token-auth.js';
+import { boundedBody, type BoundsViolation } from '../store/bounded-stream.js';
 import { resolveEndpoint, type RegistryType } from './endpoint.js';
 
 export interface UpstreamOptions {
@@ -53,6 +54,8 @@ export interface UpstreamOptions {
   /** Longest Retry-After we wait for; longer ones fail at once with the error (default 30 s). */
   maxRetryAfterSeconds?: number;
   userAgent?: string;
+  /** Bounds on what a remote may send (config `limits`). */
+  limits?: { manifestMaxBytes?: number; maxBlobBytes?: number };
 }
 
 export interface CallOptions {
@@ -75,8 +78,9 @@ export interface FetchedManifest {
 }
 
 export interface BlobResponse {
+  /** Bounded: fails (UpstreamError 'invalid') past the expected size, or short of it at the end. */
   body: Readable;
-  /** Content-Length, when the remote sent it. */
+  /** The expected size, else Content-Length, when the remote sent it. */
   size: number | undefined;
 }
 
@@ -120,6 +124,9 @@ interface Req {
 
 export const MANIFEST_ACCEPT = [...manifestMediaTypes].join(', ');
 
+/** Cap on a blob body whose size nobody declared (config limits.maxBlobBytes overrides it). */
+export const DEFAULT_MAX_BLOB_BYTES = 64 * 1024 ** 3;
+
 export class UpstreamClient {
   readonly name: string;
   readonly type: RegistryType;
@@ -133,6 +140,8 @@ export class UpstreamClient {
   private readonly headersMs: number;
   private readonly bodyIdleMs: number;
   private readonly userAgent: string;
+  private readonly manifestMaxBytes: number;
+  private readonly maxBlobBytes: number;
 
   constructor(opts: UpstreamOptions) {
     const ep = resolveEndpoint(opts.url, opts.type);
@@ -145,6 +154,8 @@ export class UpstreamClient {
     this.headersMs = opts.timeouts?.headersMs ?? 15_000;
     this.bodyIdleMs = opts.timeouts?.bodyIdleMs ?? 60_000;
     this.userAgent = opts.userAgent ?? 'berth';
+    this.manifestMaxBytes = Math.min(opts.limits?.manifestMaxBytes ?? MAX_MANIFEST_BYTES, MAX_MANIFEST_BYTES);
+    this.maxBlobBytes = opts.limits?.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
     this.agentOptions = {
       connect: { timeout: opts.timeouts?.connectMs ?? 5_000, rejectUnauthorized: !opts.insecure },
       headersTimeout: this.headersMs,
@@ -188,17 +199,9 @@ export class UpstreamClient {
 
   /** GET a manifest (404 is an UpstreamError 'not_found'); bytes verified against the reference and header. */
   async getManifest(repo: string, ref: string, opts: CallOptions & { maxBytes?: number } = {}): Promise<FetchedManifest> {
-    const max = opts.maxBytes ?? MAX_MANIFEST_BYTES;
+    const max = Math.min(opts.maxBytes ?? this.manifestMaxBytes, this.manifestMaxBytes);
     const res = await this.send({ method: 'GET', target: `/v2/${repo}/manifests/${ref}`, headers: { accept: MANIFEST_ACCEPT }, scope: pull(repo), accept: [200], ...opts });
-    const declared = Number(header(res, 'content-length'));
-    if (Number.isFinite(declared) && declared > max) {
-      res.body.destroy();
-      throw new UpstreamError('invalid', `manifest ${repo}:${ref} is ${declared} bytes, more than the ${max} allowed`);
-    }
-    const bytes = await readCapped(res.body, max, `manifest ${repo}:${ref}`);
-    if (Number.isFinite(declared) && declared !== bytes.length) {
-      throw new UpstreamError('invalid', `manifest ${repo}:${ref} is ${bytes.length} bytes, Content-Length said ${declared}`);
-    }
+    const bytes = await readCapped(res, max, `manifest ${repo}:${ref}`);
     const algorithm = looksLikeDigest(ref) ? parseDigest(ref).algorithm : 'sha256';
     const digest = digestOf(bytes, algorithm);
     if (looksLikeDigest(ref) && digest !== ref) {
@@ -219,11 +222,22 @@ export class UpstreamClient {
     return Number.isSafeInteger(len) ? len : -1;
   }
 
-  /** GET a blob as a stream. The caller verifies the digest while consuming it. */
-  async getBlob(repo: string, digest: string, opts: CallOptions = {}): Promise<BlobResponse> {
+  /**
+   * GET a blob as a stream. The caller verifies the digest while consuming it. The body is bounded: by
+   * `size` (the descriptor's, when the caller knows it), else by Content-Length, else by limits.maxBlobBytes;
+   * a remote that declares another size than the descriptor's is refused before a byte is read.
+   */
+  async getBlob(repo: string, digest: string, opts: CallOptions & { size?: number } = {}): Promise<BlobResponse> {
     const res = await this.send({ method: 'GET', target: `/v2/${repo}/blobs/${digest}`, scope: pull(repo), accept: [200], ...opts });
-    const len = Number(header(res, 'content-length'));
-    return { body: res.body, size: Number.isSafeInteger(len) && len >= 0 ? len : undefined };
+    const declared = declaredLength(res);
+    if (opts.size !== undefined && declared !== undefined && declared !== opts.size) {
+      discard(res);
+      throw new UpstreamError('invalid', `${this.name} announced ${declared} bytes for ${digest}, its descriptor says ${opts.size}`);
+    }
+    const size = opts.size ?? declared;
+    const what = `the body of ${repo}@${digest} from ${this.name}`;
+    const body = size !== undefined ? boundedBody(res.body, { max: size, exact: true, error: boundsError(what) }) : boundedBody(res.body, { max: this.maxBlobBytes, error: boundsError(what) });
+    return { body, size };
   }
 
   /**
@@ -235,12 +249,11 @@ export class UpstreamClient {
     const res = await this.send({ method: 'GET', target: `/v2/${repo}/blobs/${digest}`, headers, scope: pull(repo), accept: [200, 206], ...opts });
     const got = /^bytes (\d+)-(\d+)\//.exec(header(res, 'content-range') ?? '');
     if (res.statusCode !== 206 || !got || Number(got[1]) !== start || Number(got[2]) !== end) {
-      // Dropped, not drained: a 200 here may be the whole blob. Destroying undici's body emits an abort error.
-      res.body.on('error', () => undefined);
-      res.body.destroy();
+      // Dropped, not drained: a 200 here may be the whole blob.
+      discard(res);
       throw new RangeUnsupportedError(`${this.name} does not serve byte ranges of blobs (asked ${start}-${end}, got HTTP ${res.statusCode} ${header(res, 'content-range') ?? 'without Content-Range'})`, res.statusCode);
     }
-    return res.body;
+    return boundedBody(res.body, { max: end - start + 1, exact: true, error: boundsError(`bytes ${start}-${end} of ${repo}@${digest} from ${this.name}`) });
   }
 
   async tags(repo: string, page: { n?: number; last?: string } = {}, opts: CallOptions = {}): Promise<Page> {
@@ -324,7 +337,7 @@ export class UpstreamClient {
       await drain(res);
       return undefined;
     }
-    const text = (await readCapped(res.body, MAX_MANIFEST_BYTES, `referrers of ${repo}@${digest}`)).toString('utf8');
+    const text = (await readCapped(res, this.manifestMaxBytes, `referrers of ${repo}@${digest}`)).toString('utf8');
     try {
       const value = JSON.parse(text) as { manifests?: unknown };
       return Array.isArray(value.manifests) ? (value.manifests as ReferrerDescriptor[]) : undefined;
@@ -354,7 +367,7 @@ export class UpstreamClient {
 
   private async json<T>(target: string, scope: string, opts: CallOptions): Promise<{ value: T; next: string | undefined }> {
     const res = await this.send({ method: 'GET', target, scope, accept: [200], ...opts });
-    const text = (await readCapped(res.body, 16 * 1024 * 1024, target)).toString('utf8');
+    const text = (await readCapped(res, 16 * 1024 * 1024, target)).toString('utf8');
     let value: T;
     try {
       value = JSON.parse(text) as T;
@@ -478,16 +491,39 @@ async function drain(res: Dispatcher.ResponseData): Promise<void> {
   }
 }
 
-async function readCapped(body: Readable, max: number, what: string): Promise<Buffer> {
+/** Content-Length as a number, when the remote sent a sane one. */
+function declaredLength(res: Dispatcher.ResponseData): number | undefined {
+  const len = Number(header(res, 'content-length'));
+  return header(res, 'content-length') !== undefined && Number.isSafeInteger(len) && len >= 0 ? len : undefined;
+}
+
+/** A body we will not read: the connection is dropped (destroying undici's body emits an abort error). */
+function discard(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
+function boundsError(what: string): (v: BoundsViolation) => UpstreamError {
+  return (v) =>
+    new UpstreamError(
+      'invalid',
+      v.kind === 'longer' ? `${what} is longer than the ${v.limit} bytes expected: dropped after ${v.received}` : `${what} ended after ${v.received} of the ${v.limit} bytes declared`,
+    );
+}
+
+/** A small body in memory: at most `max` bytes, and exactly Content-Length when the remote declared one. */
+async function readCapped(res: Dispatcher.ResponseData, max: number, what: string): Promise<Buffer> {
+  const declared = declaredLength(res);
+  if (declared !== undefined && declared > max) {
+    discard(res);
+    throw new UpstreamError('invalid', `${what} is ${declared} bytes, more than the ${max} allowed`);
+  }
+  const bounds = declared !== undefined ? { max: declared, exact: true } : { max };
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const c of body as AsyncIterable<Buffer>) {
+    for await (const c of boundedBody(res.body, { ...bounds, error: boundsError(what) }) as AsyncIterable<Buffer>) {
       total += c.length;
-      if (total > max) {
-        body.destroy();
-        throw new UpstreamError('invalid', `${what} is larger than ${max} bytes`);
-      }
       chunks.push(c);
     }
   } catch (e) {
