@@ -43,17 +43,17 @@ test('offline commands refuse a missing data folder (or one without a database) 
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
   const missing = path.join(work, 'missing', 'berth');
   for (const args of offline(['--data', missing], work)) {
-    assertRefused(await runBerth(args, { input: 'pw\n' }), missing, args.join(' '));
+    assertRefused(await runBerth(args, { input: 'a-long-password\n' }), missing, args.join(' '));
     assert.equal(fs.existsSync(path.join(work, 'missing')), false, `${args.join(' ')} created nothing`);
   }
   const empty = path.join(work, 'empty');
   fs.mkdirSync(empty);
-  assertRefused(await runBerth(['user', 'add', 'bob', '--data', empty], { input: 'pw\n' }), empty, 'an empty folder');
+  assertRefused(await runBerth(['user', 'add', 'bob', '--data', empty], { input: 'a-long-password\n' }), empty, 'an empty folder');
   assert.deepEqual(fs.readdirSync(empty), [], 'no database was created in it');
 
   // The default folder (here under XDG_DATA_HOME, which wins over /var/lib/berth for root too) is not invented either.
   const xdg = path.join(work, 'xdg');
-  assertRefused(await runBerth(['user', 'add', 'bob'], { input: 'pw\n', env: { XDG_DATA_HOME: xdg } }), path.join(xdg, 'berth'), 'the default folder');
+  assertRefused(await runBerth(['user', 'add', 'bob'], { input: 'a-long-password\n', env: { XDG_DATA_HOME: xdg } }), path.join(xdg, 'berth'), 'the default folder');
   assert.equal(fs.existsSync(xdg), false);
 });
 

@@ -96,10 +96,12 @@ export async function digestOf(url: string, repo: string, ref: string, auth?: st
   return r.status === 200 ? (r.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
 
-/** A Berth core on a temp (or given) data folder: what `berth replicate` runs on. */
+/** A Berth core on a temp (or given) data folder with the config applied: what `berth replicate` runs on. */
 export function replicationCore(config: Partial<BerthConfigInput>, data = tempDir('berth-repl-')): Core {
   const cfg = validateConfig({ log: { level: 'silent', requests: false }, gc: { schedule: '' }, ...config, data });
-  return new Core(cfg, createLogger('silent'));
+  const core = new Core(cfg, createLogger('silent'));
+  core.reconcileConfig();
+  return core;
 }
 
 export function writeConfig(dir: string, config: Record<string, unknown>): string {
