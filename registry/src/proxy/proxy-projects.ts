@@ -51,6 +51,13 @@ export class ProxyProjectService {
     return proxy && !proxy.detached ? { proxy, path: repository.slice(i + 1) } : undefined;
   }
 
+  /** The detached proxy project a repository belongs to (its cache is read-only), if it does. */
+  detachedFor(repository: string): ProxyProject | undefined {
+    const i = repository.indexOf('/');
+    const proxy = i < 0 ? undefined : this.byProject.get(repository.slice(0, i));
+    return proxy?.detached ? proxy : undefined;
+  }
+
   /** The proxy project that mirrors a registry (`docker.io`, `ghcr.io` …), if one does. */
   mirrorFor(registryHost: string): ProxyProject | undefined {
     return this.byMirror.get(normaliseHost(registryHost));
