@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { loadConfig, ConfigError } from './config/load.js';
-import type { BerthConfig } from './config/schema.js';
+import { defaultDataDir, type BerthConfig } from './config/schema.js';
 import { startServer } from './server.js';
 import { Core } from './core.js';
 import { createLogger } from './logger.js';
@@ -15,6 +15,9 @@ import type { TransferActivity } from './transfer/transfer-service.js';
 import { registerSecretCommands } from './secrets/cli-commands.js';
 import { registerScanCommands } from './scan/cli-commands.js';
 import { registerTokenCommands } from './auth/token-cli.js';
+import { registerConfigCommands } from './config/cli-commands.js';
+import { formatReconcileReport } from './config/reconcile.js';
+import { requireDataFolder } from './data-folder.js';
 
 const program = new Command();
 program.name('berth').description('Berth: an OCI registry appliance for the edge').version('0.1.0');
@@ -29,9 +32,27 @@ function config(opts: CommonOpts): BerthConfig {
   return loadConfig({ file: opts.config, flags: { data: opts.data, listen: opts.listen } });
 }
 
+/**
+ * The data folder the service uses (--data, BERTH_DATA, the config's `data`, the default: the same resolution
+ * as `serve`), which must exist: only `serve` and `init` create one (data-folder.ts).
+ */
+function openDataFolder(opts: CommonOpts): BerthConfig {
+  const cfg = config(opts);
+  const file = opts.config ?? process.env.BERTH_CONFIG;
+  const origin = opts.data
+    ? 'from --data'
+    : process.env.BERTH_DATA
+      ? 'from BERTH_DATA'
+      : file && cfg.data !== defaultDataDir()
+        ? `from ${file}`
+        : 'the default';
+  requireDataFolder(cfg.data, origin);
+  return cfg;
+}
+
 /** Offline commands work on the data folder directly and must not race a running server. */
 function offlineCore(opts: CommonOpts, what: string): Core {
-  const cfg = config(opts);
+  const cfg = openDataFolder(opts);
   const pid = serverHoldingDataDir(cfg.data);
   if (pid !== undefined) {
     throw new ConfigError(`a Berth server (pid ${pid}) is serving ${cfg.data}; stop it first, or ${what}`);
@@ -69,6 +90,7 @@ program
         }
       },
     });
+    process.stderr.write(`${formatReconcileReport(server.reconciled).join('\n')}\n`);
     process.stderr.write(
       `Berth is serving on ${server.url}\n  registry: ${server.url.replace(/^https?:\/\//, '')} (plain HTTP: use --tls-verify=false / insecure-registries)\n  GUI:      ${server.url}/\n  data:     ${cfg.data}\n`,
     );
@@ -196,7 +218,7 @@ program
   .option('--split <size>', 'cut into parts of this size, e.g. 4G or 700M')
   .action(async (opts: CommonOpts & { out: string; repository: string[]; tag: string[]; since?: string; zstd?: boolean; gzip?: boolean; split?: string }) => {
     // Export only reads: it may run beside a live server (SQLite WAL gives it a consistent view).
-    const cfg = config(opts);
+    const cfg = openDataFolder(opts);
     const core = new Core(cfg, createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level));
     const stop = progressBar(core);
     try {
@@ -260,6 +282,9 @@ program
   .action(async (opts: CommonOpts & { rule: string; dryRun?: boolean }) => {
     const core = offlineCore(opts, 'run the rule from the GUI');
     try {
+      if (!core.replication.list().some((v) => v.rule.name === opts.rule) && core.config.replication.some((r) => r.name === opts.rule)) {
+        throw new ConfigError(`replication rule ${opts.rule} is in the config file but not applied to ${core.config.data}: run berth config apply (same --config and --data) or start the server with it first`);
+      }
       if (opts.dryRun) {
         process.stdout.write(`${formatPlan(await core.replication.preview(opts.rule))}\n`);
         return;
@@ -281,8 +306,9 @@ program
     }
   });
 
-registerSecretCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data });
-registerScanCommands(program, { configOpt, dataOpt, dataDir: (opts) => config(opts).data, offlineCore });
+registerSecretCommands(program, { configOpt, dataOpt, dataDir: (opts) => openDataFolder(opts).data });
+registerScanCommands(program, { configOpt, dataOpt, dataDir: (opts) => openDataFolder(opts).data, offlineCore });
+registerConfigCommands(program, { configOpt, dataOpt, config, openDataFolder });
 registerTokenCommands(program, { configOpt, dataOpt, offlineCore });
 
 function formatBytes(n: number): string {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Meta } from './meta/index.js';
 import { StoragePaths } from './store/paths.js';
 import { FsBlobStore } from './store/fs-blob-store.js';
@@ -22,10 +21,13 @@ import { ScanService } from './scan/scan-service.js';
 import { Policies } from './policy/index.js';
 import { DiskSpace } from './store/disk-space.js';
 import { StagingArea } from './store/staging-area.js';
+import { reconcileConfig, type ReconcileReport } from './config/reconcile.js';
 
 /**
  * Everything that works on a data folder without HTTP: used by the server and by offline CLI commands
- * (gc, user, import …). Builds in milliseconds, so tests make one per case.
+ * (gc, user, import …). Builds in milliseconds, so tests make one per case. It opens an existing data folder
+ * (data-folder.ts creates one) and never changes what the config file declares: that is reconcileConfig(),
+ * called by `serve` and `berth config apply` only.
  */
 export class Core {
   readonly paths: StoragePaths;
@@ -50,7 +52,6 @@ export class Core {
   readonly disk: DiskSpace;
 
   constructor(readonly config: BerthConfig, readonly log: Logger) {
-    fs.mkdirSync(config.data, { recursive: true, mode: 0o750 });
     this.paths = new StoragePaths(config.data);
     this.disk = new DiskSpace(config.data, config.storage.reserveMiB * 1024 * 1024);
     // Before SQLite opens: on a full disk the ballast's space is what lets the database (and server.pid) write.
@@ -78,12 +79,6 @@ export class Core {
     this.secrets = lazySecretStore(() => openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir }));
     this.remotes = new RemoteRegistryService(this.meta, this.secrets, { limits: config.limits });
     this.proxyProjects = new ProxyProjectService(this.meta, this.remotes);
-    // The file is declarative: registries first (proxies refer to them), then proxies, then registries the
-    // file dropped and no proxy uses any more.
-    const inUse = (r: string) => this.proxyProjects.usingRegistry(r);
-    this.remotes.applyDeclared(config.registries, inUse);
-    this.proxyProjects.applyDeclared(config.proxies);
-    this.remotes.applyDeclared(config.registries, inUse);
     const evictor = new CacheEvictor(this.registry, this.meta, this.proxyProjects, this.events);
     this.gc.addSweep(evictor);
     let secrets: Promise<SecretStore> | undefined;
@@ -95,7 +90,17 @@ export class Core {
       secrets: () => (secrets ??= openSecretStore({ dataDir: config.data, secretsDir: this.paths.secretsDir })),
       registries: (name) => this.remoteRegistry(name),
     });
-    this.replication.applyConfig(config.replication);
+  }
+
+  /**
+   * Makes the database agree with the config file's registries, proxies and replication rules (see
+   * config/reconcile.ts) and logs what changed and what could not be applied.
+   */
+  reconcileConfig(): ReconcileReport {
+    const report = reconcileConfig({ remotes: this.remotes, proxies: this.proxyProjects, replication: this.replication }, this.config);
+    for (const c of report.changed) this.log.info({ config: c }, 'config applied');
+    for (const r of report.refused) this.log.warn({ config: r }, 'config not applied');
+    return report;
   }
 
   /** Garbage collection, then (unless a dry run) the history tables are trimmed to gc.historyDays. */
@@ -106,14 +111,12 @@ export class Core {
     return { ...result, historyPruned: await pruneHistory(this.meta, { now: Date.now(), historyDays: this.config.gc.historyDays, uploadMaxAgeMs }) };
   }
 
-  /** A remote registry by name: the admin API's definitions first, then the config file's. */
+  /** A remote registry by name, as stored (the config file's are there once reconciled). */
   remoteRegistry(name: string): RemoteRegistryConfig | undefined {
     const row = this.meta.remoteRegistries.get(name);
-    if (row) {
-      const r = remoteRegistrySchema.safeParse(row.spec);
-      if (r.success) return r.data;
-    }
-    return this.config.registries.find((r) => r.name === name);
+    if (!row) return undefined;
+    const r = remoteRegistrySchema.safeParse(row.spec);
+    return r.success ? r.data : undefined;
   }
 
   close(): void {

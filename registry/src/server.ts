@@ -38,12 +38,16 @@ import { immutabilityRoutes } from './http/api/immutability.js';
 import { quotaRoutes } from './http/api/quotas.js';
 import { retentionRoutes } from './http/api/retention.js';
 import { RetentionScheduler } from './policy/retention-scheduler.js';
+import { createDataFolder } from './data-folder.js';
+import type { ReconcileReport } from './config/reconcile.js';
 
 export interface BerthServer {
   readonly core: Core;
   readonly url: string;
   readonly port: number;
   readonly auth: AuthDeps;
+  /** What applying the config file's registries, proxies and replication rules changed and could not apply. */
+  readonly reconciled: ReconcileReport;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,7 @@ function splitListen(listen: string): { host: string; port: number } {
 export async function startServer(config: BerthConfig, opts: StartOptions = {}): Promise<BerthServer> {
   const log = opts.log ?? createLogger(config.log.level);
   const env = opts.env ?? process.env;
+  createDataFolder(config.data);
   const core = new Core(config, log);
   let unlock: (() => void) | undefined;
   try {
@@ -74,6 +79,8 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     core.close();
     throw e;
   }
+  // Only here (and in `berth config apply`) does the config file change the database; never fatal per entry.
+  const reconciled = core.reconcileConfig();
   const admin = await core.users.bootstrapAdmin(env.BERTH_ADMIN_PASSWORD, core.paths.initialAdminPassword);
   if (admin.created) {
     opts.onAdminCreated?.({ username: 'admin', generated: admin.generated, file: core.paths.initialAdminPassword });
@@ -247,6 +254,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     url,
     port: address.port,
     auth,
+    reconciled,
     close() {
       closing ??= (async () => {
         ready = false;

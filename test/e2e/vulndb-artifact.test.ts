@@ -139,6 +139,8 @@ test('a database artifact pushed to headquarters, replicated to the edge, loaded
   const exp = await runBerth(['export', '--data', edgeData, '-r', 'security/vulndb', '-t', '2024-07', '-o', bundle]);
   assert.equal(exp.status, 0, exp.stderr);
   const siteData = path.join(work, 'site');
+  // A site's data folder is created by `berth init` (or serve); import never invents one.
+  assert.equal((await runBerth(['init', '--data', siteData])).status, 0);
   const imp = await runBerth(['import', '--data', siteData, bundle]);
   assert.equal(imp.status, 0, imp.stderr);
   const site = await createTestRegistry({ data: siteData });

@@ -49,10 +49,10 @@ export interface BerthProcess {
 }
 
 /** Runs the built CLI (`berth serve`) as a separate process, as an operator would. Requires `npm run build`. */
-export async function startBerthProcess(data: string, env: Record<string, string> = {}, port?: number): Promise<BerthProcess> {
+export async function startBerthProcess(data: string, env: Record<string, string> = {}, port?: number, args: string[] = []): Promise<BerthProcess> {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
   const p = port ?? (await freePort());
-  const proc = spawn(process.execPath, [cliPath, 'serve', '--data', data, '--listen', `127.0.0.1:${p}`], {
+  const proc = spawn(process.execPath, [cliPath, 'serve', '--data', data, '--listen', `127.0.0.1:${p}`, ...args], {
     env: { ...process.env, BERTH_ADMIN_PASSWORD: 'test-admin-pw', BERTH_LOG_LEVEL: 'warn', BERTH_GC_SCHEDULE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

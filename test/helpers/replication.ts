@@ -103,10 +103,12 @@ export async function pushLocal(core: Core, repo: string, tag: string, img: Imag
   await core.registry.manifests.put(repo, tag, img.manifest.bytes, img.manifest.mediaType, { username: 'dev' });
 }
 
-/** A Berth core on a temp (or given) data folder: what `berth replicate` runs on. */
+/** A Berth core on a temp (or given) data folder with the config applied: what `berth replicate` runs on. */
 export function replicationCore(config: Partial<BerthConfigInput>, data = tempDir('berth-repl-')): Core {
   const cfg = validateConfig({ log: { level: 'silent', requests: false }, gc: { schedule: '' }, ...config, data });
-  return new Core(cfg, createLogger('silent'));
+  const core = new Core(cfg, createLogger('silent'));
+  core.reconcileConfig();
+  return core;
 }
 
 export function writeConfig(dir: string, config: Record<string, unknown>): string {

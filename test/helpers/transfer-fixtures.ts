@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { createDataFolder } from '../../registry/src/data-folder.js';
 import { Core } from '../../registry/src/core.js';
 import { validateConfig } from '../../registry/src/config/load.js';
 import { createLogger } from '../../registry/src/logger.js';
 import type { Blob } from './oci-image.js';
 
-/** A Berth core (no HTTP) on a data folder, as the offline CLI commands use it. */
+/** A Berth core (no HTTP) on a data folder (created, as `berth init` does), as the offline CLI commands use it. */
 export function openCore(data: string, transfer: Record<string, unknown> = {}): Core {
+  createDataFolder(data);
   return new Core(validateConfig({ data, log: { level: 'silent', requests: false }, gc: { schedule: '' }, transfer }), createLogger('silent'));
 }
 

@@ -155,7 +155,7 @@ test('503 with Retry-After: a cached tag is served immediately; an uncached one 
 // Which images a cap keeps, and dry-run parity, are in proxy-cache-gc.test.ts.
 test('GC evictions by cache cap and by TTL are counted in the metrics and audited', async () => {
   const core = reg.server.core;
-  core.proxyProjects.update('lc', { cacheMaxBytes: 1 });
+  redeclare(core, { cacheMaxBytes: 1 });
   const before = core.meta.proxyCache.usage('lc');
   assert.ok(before > 0);
   const r = await core.runGc(false);
@@ -169,7 +169,7 @@ test('GC evictions by cache cap and by TTL are counted in the metrics and audite
   assert.equal(audited.length, r.manifestsEvicted);
   assert.ok(audited.every((a) => a.repository?.startsWith('lc/') && a.reference?.startsWith('sha256:')), JSON.stringify(audited));
   assert.deepEqual(audited[0]!.detail, { project: 'lc', reason: 'cap' });
-  core.proxyProjects.update('lc', { cacheMaxBytes: 0, ttlSeconds: 3600 });
+  redeclare(core, { cacheMaxBytes: 0, ttlSeconds: 3600 });
   const again = await reg.fetch('/v2/lc/team/app/manifests/1', { headers: { accept: img.manifest.mediaType } });
   assert.equal(again.status, 200, 'an evicted image is fetched again on its next pull');
   await again.arrayBuffer();
@@ -200,3 +200,9 @@ test('berth gc on a stopped server reports the cached manifests it evicted', { t
   assert.match(await gc(), /^removed: 1 proxy cache manifests \(evicted\), /);
   assert.match(await gc(), /^removed: 0 blobs, /, 'nothing left to evict: the count is not printed');
 });
+
+/** Changes the config-owned proxy project lc as an edited config file would (the API may not: config/ownership.ts). */
+function redeclare(core: TestRegistry['server']['core'], patch: { cacheMaxBytes?: number; ttlSeconds?: number }): void {
+  const { source: _s, detached: _d, createdAt: _c, updatedAt: _u, ...spec } = core.proxyProjects.get('lc')!;
+  core.proxyProjects.declare({ ...spec, ...patch });
+}

@@ -258,6 +258,15 @@ test('berth replicate runs one rule and exits non-zero when it fails', { skip: !
     log: { level: 'error' },
   });
   const run = () => spawnSync(process.execPath, [cliPath, 'replicate', '--config', config, '--data', data, '--rule', 'from-hq'], { encoding: 'utf8', timeout: 60_000 });
+  // The rule must be applied first: only serve, init and config apply change what the file declares.
+  const init = spawnSync(process.execPath, [cliPath, 'init', '--data', data], { encoding: 'utf8' });
+  assert.equal(init.status, 0, init.stderr);
+  const notApplied = run();
+  assert.equal(notApplied.status, 2, notApplied.stderr);
+  assert.match(notApplied.stderr, /replication rule from-hq is in the config file but not applied .*berth config apply/);
+  const apply = spawnSync(process.execPath, [cliPath, 'config', 'apply', '--config', config, '--data', data], { encoding: 'utf8' });
+  assert.equal(apply.status, 0, apply.stdout + apply.stderr);
+  assert.match(apply.stdout, /changed: registry hq added\n.*changed: replication rule from-hq added/s);
   const ok = run();
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /from-hq: succeeded .* 1 copied/);

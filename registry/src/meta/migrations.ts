@@ -448,4 +448,16 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'config-owned definitions can be detached',
+    up(db) {
+      db.exec(`
+        -- set when the config file stopped declaring a definition it owned (source 'file'): the row and the
+        -- proxy cache stay, read-only, until an admin deletes them (config/reconcile.ts); NULL = attached
+        ALTER TABLE remote_registries ADD COLUMN detached_at INTEGER;
+        ALTER TABLE proxy_projects ADD COLUMN detached_at INTEGER;
+      `);
+    },
+  },
 ];

@@ -1,6 +1,9 @@
 import type { Db } from './db.js';
 
-/** Where a definition came from: the declarative config file (re-applied at start) or the admin API. */
+/**
+ * Who owns a definition: the declarative config file (reconciled by `serve` and `berth config apply` only) or
+ * the admin API. File-owned definitions cannot be changed through the API.
+ */
 export type DefinitionSource = 'file' | 'api';
 
 export interface DefinitionRow {
@@ -8,6 +11,8 @@ export interface DefinitionRow {
   /** The validated object as JSON (config/remotes.ts schemas); read back through the same schema. */
   spec: unknown;
   source: DefinitionSource;
+  /** When the config file stopped declaring this file-owned definition (kept read-only until deleted). */
+  detachedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -16,12 +21,13 @@ interface RawDefinition {
   name: string;
   spec: string;
   source: DefinitionSource;
+  detached_at: number | null;
   created_at: number;
   updated_at: number;
 }
 
 function toRow(r: RawDefinition): DefinitionRow {
-  return { name: r.name, spec: JSON.parse(r.spec) as unknown, source: r.source, createdAt: r.created_at, updatedAt: r.updated_at };
+  return { name: r.name, spec: JSON.parse(r.spec) as unknown, source: r.source, detachedAt: r.detached_at, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 /** Named JSON definitions in one table (remote registries, proxy projects). */
@@ -30,15 +36,19 @@ export class DefinitionTable {
   private readonly getStmt;
   private readonly upsertStmt;
   private readonly deleteStmt;
+  private readonly detachStmt;
 
   constructor(db: Db, table: 'remote_registries' | 'proxy_projects') {
-    this.listStmt = db.prepare<[], RawDefinition>(`SELECT name, spec, source, created_at, updated_at FROM ${table} ORDER BY name`);
-    this.getStmt = db.prepare<[string], RawDefinition>(`SELECT name, spec, source, created_at, updated_at FROM ${table} WHERE name = ?`);
+    const cols = 'name, spec, source, detached_at, created_at, updated_at';
+    this.listStmt = db.prepare<[], RawDefinition>(`SELECT ${cols} FROM ${table} ORDER BY name`);
+    this.getStmt = db.prepare<[string], RawDefinition>(`SELECT ${cols} FROM ${table} WHERE name = ?`);
+    // Writing a definition attaches it again (the file declares it anew, or it was never detached).
     this.upsertStmt = db.prepare(
       `INSERT INTO ${table} (name, spec, source, created_at, updated_at) VALUES (@name, @spec, @source, @now, @now)
-       ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, source = excluded.source, updated_at = excluded.updated_at`,
+       ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, source = excluded.source, detached_at = NULL, updated_at = excluded.updated_at`,
     );
     this.deleteStmt = db.prepare(`DELETE FROM ${table} WHERE name = ?`);
+    this.detachStmt = db.prepare(`UPDATE ${table} SET detached_at = @now, updated_at = @now WHERE name = @name AND detached_at IS NULL`);
   }
 
   list(): DefinitionRow[] {
@@ -56,6 +66,11 @@ export class DefinitionTable {
 
   delete(name: string): boolean {
     return this.deleteStmt.run(name).changes > 0;
+  }
+
+  /** Marks a definition as no longer declared by the config file (keeps the row and its spec). */
+  detach(name: string, now = Date.now()): boolean {
+    return this.detachStmt.run({ name, now }).changes > 0;
   }
 }
 

@@ -35,7 +35,8 @@ export class CacheEvictor implements GcSweep {
   *pass(opts: { dryRun: boolean; now: number }): Generator<void, number> {
     let evicted = 0;
     for (const proxy of this.projects.list()) {
-      if (!proxy.ttlSeconds && !proxy.cacheMaxBytes) continue;
+      // A detached project's cache is kept whole until an admin deletes the project (config/ownership.ts).
+      if (proxy.detached || (!proxy.ttlSeconds && !proxy.cacheMaxBytes)) continue;
       let entries = this.meta.proxyCache.entries(proxy.project);
       if (proxy.ttlSeconds) {
         const cutoff = opts.now - proxy.ttlSeconds * 1000;

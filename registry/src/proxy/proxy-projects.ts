@@ -1,20 +1,24 @@
 import { RegistryError } from '../oci/errors.js';
 import type { Meta } from '../meta/index.js';
-import type { DefinitionSource } from '../meta/remotes.js';
+import type { DefinitionRow, DefinitionSource } from '../meta/remotes.js';
+import { assertApiMayEdit } from '../config/ownership.js';
 import { proxyProjectSchema, type ProxyProjectConfig, type ProxyProjectInput } from '../config/remotes.js';
 import type { RemoteRegistryService } from '../upstream/remote-registries.js';
 
 export interface ProxyProject extends ProxyProjectConfig {
   source: DefinitionSource;
+  /** The config file stopped declaring it: its cache is served read-only, nothing is fetched, until deleted. */
+  detached: boolean;
   createdAt: number;
   updatedAt: number;
 }
 
 /**
  * Proxy projects: a project bound to one remote registry, whose content comes from there. Definitions are
- * persisted in SQLite (the config file's `proxies:` is applied at start; the admin API creates and updates
- * the rest) and kept in memory for the request path, which asks "is this repository proxied?" on every /v2
- * call.
+ * persisted in SQLite (owned by the config file, written only by config/reconcile.ts, or by the admin API)
+ * and kept in memory for the request path, which asks "is this repository proxied?" on every /v2 call.
+ * A detached project (dropped from the file) is not proxied: it stays a read-only project (kind 'proxy')
+ * whose cached images are served as they are.
  */
 export class ProxyProjectService {
   private byProject = new Map<string, ProxyProject>();
@@ -36,12 +40,22 @@ export class ProxyProjectService {
     return this.byProject.get(project);
   }
 
-  /** The proxy project a repository belongs to, with the path below the project (`hq-cache/library/alpine` → `library/alpine`). */
+  /**
+   * The proxy project a repository belongs to, with the path below the project (`hq-cache/library/alpine` →
+   * `library/alpine`). Detached projects proxy nothing: their repositories are served from what is stored.
+   */
   forRepository(repository: string): { proxy: ProxyProject; path: string } | undefined {
     const i = repository.indexOf('/');
     if (i < 0) return undefined;
     const proxy = this.byProject.get(repository.slice(0, i));
-    return proxy && { proxy, path: repository.slice(i + 1) };
+    return proxy && !proxy.detached ? { proxy, path: repository.slice(i + 1) } : undefined;
+  }
+
+  /** The detached proxy project a repository belongs to (its cache is read-only), if it does. */
+  detachedFor(repository: string): ProxyProject | undefined {
+    const i = repository.indexOf('/');
+    const proxy = i < 0 ? undefined : this.byProject.get(repository.slice(0, i));
+    return proxy?.detached ? proxy : undefined;
   }
 
   /** The proxy project that mirrors a registry (`docker.io`, `ghcr.io` …), if one does. */
@@ -54,23 +68,32 @@ export class ProxyProjectService {
     return this.list().find((p) => p.registry === registry)?.project;
   }
 
-  create(input: ProxyProjectInput, source: DefinitionSource = 'api'): ProxyProject {
+  /** Admin API: a new API-owned proxy project. */
+  create(input: ProxyProjectInput): ProxyProject {
     const spec = proxyProjectSchema.parse(input);
     if (this.byProject.has(spec.project)) throw new RegistryError('DENIED', `proxy project ${spec.project} exists already`);
-    this.save(spec, source);
+    this.save(spec, 'api');
     return this.get(spec.project)!;
   }
 
-  update(project: string, patch: Partial<ProxyProjectInput>, source: DefinitionSource = 'api'): ProxyProject {
+  /** Admin API: changes an API-owned proxy project (file-owned and detached ones are refused with an OwnershipError). */
+  update(project: string, patch: Partial<ProxyProjectInput>): ProxyProject {
     const existing = this.get(project);
     if (!existing) throw new RegistryError('NAME_UNKNOWN', `proxy project ${project} is not defined`);
-    const { source: _s, createdAt: _c, updatedAt: _u, ...current } = existing;
-    this.save(proxyProjectSchema.parse({ ...current, ...patch, project }), source);
+    assertApiMayEdit(`proxy project ${project}`, existing, 'change');
+    const { source: _s, detached: _d, createdAt: _c, updatedAt: _u, ...current } = existing;
+    this.save(proxyProjectSchema.parse({ ...current, ...patch, project }), 'api');
     return this.get(project)!;
   }
 
-  /** The project stays with its cached content, as an ordinary (writable) project. */
+  /**
+   * Admin API: stops proxying (refused for file-owned projects). The project stays with its cached content,
+   * as an ordinary (writable) project.
+   */
   delete(project: string): boolean {
+    const existing = this.get(project);
+    if (!existing) return false;
+    assertApiMayEdit(`proxy project ${project}`, existing, 'delete');
     const gone = this.meta.tx(() => {
       const had = this.meta.proxyProjects.delete(project);
       if (had) this.meta.proxyCache.setProjectKind(project, 'local', false);
@@ -81,14 +104,16 @@ export class ProxyProjectService {
     return gone;
   }
 
-  /** Applies the config file's `proxies:` (see RemoteRegistryService.applyDeclared for the rules). */
-  applyDeclared(declared: ProxyProjectConfig[]): void {
-    const names = new Set(declared.map((d) => d.project));
-    for (const d of declared) {
-      const existing = this.meta.proxyProjects.get(d.project);
-      if (!existing || existing.source !== 'file' || JSON.stringify(existing.spec) !== JSON.stringify(d)) this.save(d, 'file');
-    }
-    for (const p of this.list()) if (p.source === 'file' && !names.has(p.project)) this.delete(p.project);
+  /** Reconciliation only: the config file declares this proxy project (created, updated or attached again). */
+  declare(spec: ProxyProjectConfig): void {
+    this.save(spec, 'file');
+  }
+
+  /** Reconciliation only: the config file no longer declares this project; its cache stays, read-only. */
+  detach(project: string): void {
+    if (!this.meta.proxyProjects.detach(project)) return;
+    this.reload();
+    this.changed(project);
   }
 
   onChange(fn: (project: string) => void): () => void {
@@ -101,6 +126,7 @@ export class ProxyProjectService {
     if (!this.registries.get(spec.registry)) throw new RegistryError('NAME_UNKNOWN', `registry ${spec.registry} is not defined`);
     for (const host of spec.mirrorFor) {
       const other = this.byMirror.get(normaliseHost(host));
+      // Only attached projects route mirror pulls, so a detached one never holds a host against the file.
       if (other && other.project !== spec.project) throw new RegistryError('DENIED', `${host} is mirrored by ${other.project} already`);
     }
     const existingProject = this.meta.repositories.project(spec.project);
@@ -120,9 +146,9 @@ export class ProxyProjectService {
     const byProject = new Map<string, ProxyProject>();
     const byMirror = new Map<string, ProxyProject>();
     for (const r of this.meta.proxyProjects.list()) {
-      const p: ProxyProject = { ...proxyProjectSchema.parse(r.spec), source: r.source, createdAt: r.createdAt, updatedAt: r.updatedAt };
+      const p = toProxy(r);
       byProject.set(p.project, p);
-      for (const h of p.mirrorFor) byMirror.set(normaliseHost(h), p);
+      if (!p.detached) for (const h of p.mirrorFor) byMirror.set(normaliseHost(h), p);
     }
     this.byProject = byProject;
     this.byMirror = byMirror;
@@ -131,6 +157,10 @@ export class ProxyProjectService {
   private changed(project: string): void {
     for (const fn of this.listeners) fn(project);
   }
+}
+
+function toProxy(r: DefinitionRow): ProxyProject {
+  return { ...proxyProjectSchema.parse(r.spec), source: r.source, detached: r.detachedAt !== null, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
 /** `index.docker.io`, `registry-1.docker.io` and `docker.io` are one registry. */

@@ -101,6 +101,11 @@ export class PullThroughCache {
     return this.projects.forRepository(repository);
   }
 
+  /** A repository of a detached proxy project: served from what is stored, never written (config/ownership.ts). */
+  detached(repository: string): ProxyProject | undefined {
+    return this.projects.detachedFor(repository);
+  }
+
   async manifest(t: Target, repository: string, reference: string, actor: Actor): Promise<FetchedManifest> {
     const { proxy } = t;
     const local = this.local(repository, reference);

@@ -9,10 +9,11 @@ import type { Logger } from '../logger.js';
 import { formatPlan, type Plan, type PlanScope } from './planner.js';
 import { defaultRetry, type RetryPolicy } from './retry.js';
 import { runRule } from './run.js';
+import { assertApiMayEdit } from '../config/ownership.js';
 
 /*
- * ReplicationService: the one entry point for rules and runs (server, CLI, admin API). Rules live in SQLite;
- * the config file's rules are applied at start (source 'file'), the API's are kept (source 'api').
+ * ReplicationService: the one entry point for rules and runs (server, CLI, admin API). Rules live in SQLite,
+ * owned by the config file (source 'file', written only by config/reconcile.ts) or by the API (source 'api').
  * One active run per rule; a second request for a running rule is refused (manual) or queued once (onPush).
  */
 
@@ -75,15 +76,21 @@ export class ReplicationService {
     if (n > 0) deps.log.warn({ runs: n }, 'replication runs were interrupted when the process stopped; they run again at their next trigger');
   }
 
-  /** Makes the file's rules the 'file' rules (API-made rules stay; a file rule replaces an API rule of its name). */
-  applyConfig(rules: ReplicationRule[]): void {
-    const t = this.deps.meta.replication;
-    const names = new Set(rules.map((r) => r.name));
-    this.deps.meta.tx(() => {
-      for (const row of t.rules()) if (row.source === 'file' && !names.has(row.name)) t.deleteRule(row.name);
-      for (const r of rules) t.upsertRule(r.name, r, 'file');
-    });
+  /** Reconciliation only: the config file declares this rule (created or updated). */
+  declare(rule: ReplicationRule): void {
+    this.deps.meta.replication.upsertRule(rule.name, rule, 'file');
     this.changed();
+  }
+
+  /**
+   * Reconciliation only: the config file no longer declares this rule. A rule holds no content, so it goes
+   * (its execution history stays until GC trims it); a running one finishes first and goes at the next apply.
+   */
+  undeclare(name: string): boolean {
+    if (this.active.has(name)) return false;
+    this.deps.meta.replication.deleteRule(name);
+    this.changed();
+    return true;
   }
 
   list(): RuleView[] {
@@ -106,7 +113,7 @@ export class ReplicationService {
   }
 
   update(name: string, input: unknown): RuleView {
-    this.get(name);
+    assertApiMayEdit(`replication rule ${name}`, { source: this.get(name).source, detached: false }, 'change');
     const rule = this.validate({ ...(input as object), name });
     this.deps.meta.replication.upsertRule(name, rule, 'api');
     this.changed();
@@ -114,6 +121,7 @@ export class ReplicationService {
   }
 
   delete(name: string): void {
+    assertApiMayEdit(`replication rule ${name}`, { source: this.get(name).source, detached: false }, 'delete');
     if (this.active.has(name)) throw new ReplicationError('conflict', `replication rule ${name} is running; wait for it or stop the server`);
     if (!this.deps.meta.replication.deleteRule(name)) throw new ReplicationError('not_found', `replication rule ${name} does not exist`);
     this.changed();

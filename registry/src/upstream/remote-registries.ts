@@ -1,20 +1,23 @@
 import { RegistryError } from '../oci/errors.js';
 import type { Meta } from '../meta/index.js';
-import type { DefinitionSource } from '../meta/remotes.js';
+import type { DefinitionRow, DefinitionSource } from '../meta/remotes.js';
 import { remoteRegistrySchema, type RemoteRegistryConfig, type RemoteRegistryInput } from '../config/remotes.js';
+import { assertApiMayEdit } from '../config/ownership.js';
 import { registryPasswordSecret, type SecretStore } from '../secrets/secret-store.js';
 import { UpstreamClient, type UpstreamOptions } from './client.js';
 
 export interface RemoteRegistry extends RemoteRegistryConfig {
   source: DefinitionSource;
+  /** The config file stopped declaring it: kept read-only until deleted. */
+  detached: boolean;
   createdAt: number;
   updatedAt: number;
 }
 
 /**
  * The remote registries Berth talks to (proxy upstreams, replication peers): definitions persisted in SQLite,
- * with the config file as the declarative source applied at start, and the admin API creating and updating
- * the rest. Also hands out one UpstreamClient per registry (rebuilt when its definition changes); passwords
+ * owned either by the config file (written only by config/reconcile.ts) or by the admin API (create, update,
+ * delete below, which refuse file-owned definitions). Also hands out one UpstreamClient per registry (rebuilt when its definition changes); passwords
  * come from the SecretStore when a request needs them.
  */
 export class RemoteRegistryService {
@@ -29,33 +32,39 @@ export class RemoteRegistryService {
   ) {}
 
   list(): RemoteRegistry[] {
-    return this.meta.remoteRegistries.list().map((r) => ({ ...remoteRegistrySchema.parse(r.spec), source: r.source, createdAt: r.createdAt, updatedAt: r.updatedAt }));
+    return this.meta.remoteRegistries.list().map((r) => this.toView(r));
   }
 
   get(name: string): RemoteRegistry | undefined {
     const r = this.meta.remoteRegistries.get(name);
-    return r && { ...remoteRegistrySchema.parse(r.spec), source: r.source, createdAt: r.createdAt, updatedAt: r.updatedAt };
+    return r && this.toView(r);
   }
 
-  create(input: RemoteRegistryInput, source: DefinitionSource = 'api'): RemoteRegistry {
+  /** Admin API: a new API-owned registry. */
+  create(input: RemoteRegistryInput): RemoteRegistry {
     const spec = remoteRegistrySchema.parse(input);
     if (this.meta.remoteRegistries.get(spec.name)) throw new RegistryError('DENIED', `registry ${spec.name} exists already`);
-    this.meta.remoteRegistries.upsert(spec.name, spec, source);
+    this.meta.remoteRegistries.upsert(spec.name, spec, 'api');
     return this.get(spec.name)!;
   }
 
-  update(name: string, patch: Partial<RemoteRegistryInput>, source: DefinitionSource = 'api'): RemoteRegistry {
+  /** Admin API: changes an API-owned registry (file-owned and detached ones are refused with an OwnershipError). */
+  update(name: string, patch: Partial<RemoteRegistryInput>): RemoteRegistry {
     const existing = this.get(name);
     if (!existing) throw new RegistryError('NAME_UNKNOWN', `registry ${name} is not defined`);
-    const { source: _s, createdAt: _c, updatedAt: _u, ...current } = existing;
+    assertApiMayEdit(`registry ${name}`, existing, 'change');
+    const { source: _s, detached: _d, createdAt: _c, updatedAt: _u, ...current } = existing;
     const spec = remoteRegistrySchema.parse({ ...current, ...patch, name });
-    this.meta.remoteRegistries.upsert(name, spec, source);
+    this.meta.remoteRegistries.upsert(name, spec, 'api');
     this.changed(name);
     return this.get(name)!;
   }
 
-  /** Refused while a proxy project uses the registry (`inUse` names it). */
+  /** Admin API: refused for file-owned registries and while a proxy project uses the registry (`inUse` names it). */
   delete(name: string, inUse: (registry: string) => string | undefined = () => undefined): boolean {
+    const existing = this.get(name);
+    if (!existing) return false;
+    assertApiMayEdit(`registry ${name}`, existing, 'delete');
     const user = inUse(name);
     if (user) throw new RegistryError('DENIED', `registry ${name} is used by ${user}`);
     const gone = this.meta.remoteRegistries.delete(name);
@@ -63,22 +72,20 @@ export class RemoteRegistryService {
     return gone;
   }
 
-  /**
-   * Applies the config file's `registries:`: creates or updates every entry (marked as coming from the file)
-   * and removes file-sourced entries the file no longer lists. Entries made through the API stay.
-   */
-  applyDeclared(declared: RemoteRegistryConfig[], inUse: (registry: string) => string | undefined): void {
-    const names = new Set(declared.map((d) => d.name));
-    for (const d of declared) {
-      const existing = this.meta.remoteRegistries.get(d.name);
-      if (!existing || JSON.stringify(existing.spec) !== JSON.stringify(d) || existing.source !== 'file') {
-        this.meta.remoteRegistries.upsert(d.name, d, 'file');
-        this.changed(d.name);
-      }
-    }
-    for (const r of this.meta.remoteRegistries.list()) {
-      if (r.source === 'file' && !names.has(r.name) && !inUse(r.name)) this.delete(r.name);
-    }
+  /** The stored password changed (it lives in the secret store, not in the definition): rebuild the client. */
+  credentialsChanged(name: string): void {
+    this.changed(name);
+  }
+
+  /** Reconciliation only: the config file declares this registry (created, updated or attached again). */
+  declare(spec: RemoteRegistryConfig): void {
+    this.meta.remoteRegistries.upsert(spec.name, spec, 'file');
+    this.changed(spec.name);
+  }
+
+  /** Reconciliation only: the config file no longer declares this registry; it stays, read-only. */
+  detach(name: string): void {
+    if (this.meta.remoteRegistries.detach(name)) this.changed(name);
   }
 
   /** The client for a registry (kept while its definition is unchanged). */
@@ -113,6 +120,10 @@ export class RemoteRegistryService {
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.client.close()));
     this.clients.clear();
+  }
+
+  private toView(r: DefinitionRow): RemoteRegistry {
+    return { ...remoteRegistrySchema.parse(r.spec), source: r.source, detached: r.detachedAt !== null, createdAt: r.createdAt, updatedAt: r.updatedAt };
   }
 
   private changed(name: string): void {

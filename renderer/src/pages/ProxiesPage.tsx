@@ -19,6 +19,7 @@ interface Proxy {
   cacheMaxBytes: number;
   ttlSeconds: number;
   source: 'file' | 'api';
+  detached: boolean;
   cacheBytes: number;
   hits: number;
   misses: number;
@@ -82,13 +83,13 @@ export function ProxiesPage() {
         return (
           <Card
             key={p.project}
-            title={<>{p.project} <span className="small muted">from {p.registry}</span> {p.source === 'file' && <Badge tone="violet">config file</Badge>}</>}
+            title={<>{p.project} <span className="small muted">from {p.registry}</span> {p.detached ? <Badge>detached</Badge> : p.source === 'file' && <Badge tone="violet">from config</Badge>}</>}
             actions={
               <div className="btn-group">
-                <button type="button" className="btn btn-small" onClick={() => setEditing(p)} aria-label={`Edit ${p.project}`}>Edit</button>
-                <DeleteAction small path={`/proxies/${seg(p.project)}`} label={`Delete proxy cache ${p.project}`} title={`Stop proxying ${p.project}?`} onDone={() => { setMessage(`${p.project} is no longer a proxy cache.`); list.reload(); }}>
+                <button type="button" className="btn btn-small" disabled={p.source === 'file'} title={p.source === 'file' ? (p.detached ? 'detached: read-only until deleted' : 'defined in the config file: change it there') : undefined} onClick={() => setEditing(p)} aria-label={`Edit ${p.project}`}>Edit</button>
+                {(p.source === 'api' || p.detached) && <DeleteAction small path={`/proxies/${seg(p.project)}`} label={`Delete proxy cache ${p.project}`} title={`Stop proxying ${p.project}?`} onDone={() => { setMessage(`${p.project} is no longer a proxy cache.`); list.reload(); }}>
                   <p>The project keeps the images cached so far as an ordinary project; nothing new is fetched.</p>
-                </DeleteAction>
+                </DeleteAction>}
               </div>
             }
           >

@@ -14,6 +14,7 @@ export interface RemoteRegistry {
   username: string | null;
   hasPassword: boolean;
   source: 'file' | 'api';
+  detached: boolean;
   health: { state: string; reason: string | null };
 }
 
@@ -88,7 +89,7 @@ export function RegistriesPage() {
                 const t = tests[r.name];
                 return (
                   <tr key={r.name}>
-                    <td className="strong">{r.name} {r.source === 'file' && <Badge tone="violet">config file</Badge>}</td>
+                    <td className="strong">{r.name} {r.detached ? <Badge>detached</Badge> : r.source === 'file' && <Badge tone="violet">from config</Badge>}</td>
                     <td className="mono small">{r.url} {r.insecure && <Badge tone="amber">TLS not verified</Badge>}</td>
                     <td className="small">{r.username ? <>{r.username} {r.hasPassword ? <Badge tone="green">password stored</Badge> : <Badge tone="amber">no password</Badge>}</> : 'anonymous'}</td>
                     <td>
@@ -100,10 +101,10 @@ export function RegistriesPage() {
                     </td>
                     <td className="actions">
                       <button type="button" className="btn btn-small" onClick={() => test(r.name)} aria-label={`Test connection to ${r.name}`}>Test</button>
-                      <button type="button" className="btn btn-small" onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>Edit</button>
-                      <DeleteAction small path={`/registries/${seg(r.name)}`} label={`Delete registry ${r.name}`} title={`Delete ${r.name}?`} onDone={() => { setMessage(`Deleted ${r.name}.`); list.reload(); }}>
+                      <button type="button" className="btn btn-small" disabled={r.source === 'file'} title={r.source === 'file' ? (r.detached ? 'detached: read-only until deleted' : 'defined in the config file: change it there') : undefined} onClick={() => setEditing(r)} aria-label={`Edit ${r.name}`}>Edit</button>
+                      {(r.source === 'api' || r.detached) && <DeleteAction small path={`/registries/${seg(r.name)}`} label={`Delete registry ${r.name}`} title={`Delete ${r.name}?`} onDone={() => { setMessage(`Deleted ${r.name}.`); list.reload(); }}>
                         <p>Its stored password is removed too. Refused while a proxy cache or a replication rule uses it.</p>
-                      </DeleteAction>
+                      </DeleteAction>}
                     </td>
                   </tr>
                 );

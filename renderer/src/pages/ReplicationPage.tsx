@@ -126,7 +126,7 @@ export function ReplicationPage() {
                 return (
                   <tr key={rule.name}>
                     <td className="strong">
-                      {rule.name} {!rule.enabled && <Badge>disabled</Badge>} {source === 'file' && <Badge tone="violet">config file</Badge>}
+                      {rule.name} {!rule.enabled && <Badge>disabled</Badge>} {source === 'file' && <Badge tone="violet">from config</Badge>}
                     </td>
                     <td>
                       {rule.direction === 'pull' ? `${rule.registry} → here` : `here → ${rule.registry}`}
@@ -152,10 +152,10 @@ export function ReplicationPage() {
                       <button type="button" className="btn btn-small btn-primary" disabled={running} onClick={() => run(rule.name)} aria-label={`Run ${rule.name} now`}>
                         {running ? 'Running…' : 'Run now'}
                       </button>
-                      <button type="button" className="btn btn-small" onClick={() => setEditing(rule)} aria-label={`Edit ${rule.name}`}>Edit</button>
-                      <DeleteAction small path={`/replication/rules/${seg(rule.name)}`} label={`Delete rule ${rule.name}`} title={`Delete ${rule.name}?`} onDone={() => { setMessage(`Deleted ${rule.name}.`); rules.reload(); }}>
+                      <button type="button" className="btn btn-small" disabled={source === 'file'} title={source === 'file' ? 'defined in the config file: change it there' : undefined} onClick={() => setEditing(rule)} aria-label={`Edit ${rule.name}`}>Edit</button>
+                      {source === 'api' && <DeleteAction small path={`/replication/rules/${seg(rule.name)}`} label={`Delete rule ${rule.name}`} title={`Delete ${rule.name}?`} onDone={() => { setMessage(`Deleted ${rule.name}.`); rules.reload(); }}>
                         <p>The rule stops running. Images it copied stay where they are; its history stays too.</p>
-                      </DeleteAction>
+                      </DeleteAction>}
                     </td>
                   </tr>
                 );

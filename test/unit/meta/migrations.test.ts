@@ -91,3 +91,15 @@ test('a migration that fails is rolled back whole: no half-made schema, version 
   assert.ok(!tables(db).includes('half_done'));
   assert.equal((db.prepare("SELECT count(*) AS n FROM users WHERE username = 'ghost'").get() as { n: number }).n, 0);
 });
+
+test('migration 9 adds detached_at to registries and proxy projects; existing definitions stay attached', (t) => {
+  const file = tempDb(t);
+  const db = new Database(file);
+  migrate(db, migrations, 8);
+  db.prepare("INSERT INTO remote_registries (name, spec, source, created_at, updated_at) VALUES ('hq', '{}', 'file', 1, 1)").run();
+  assert.throws(() => db.prepare('SELECT detached_at FROM remote_registries').get(), /no such column/);
+  migrate(db, migrations, 9);
+  assert.deepEqual(db.prepare('SELECT name, source, detached_at FROM remote_registries').all(), [{ name: 'hq', source: 'file', detached_at: null }]);
+  assert.deepEqual(db.prepare('SELECT detached_at FROM proxy_projects').all(), []);
+  db.close();
+});

@@ -1,5 +1,6 @@
 import { ZodError, type z } from 'zod';
 import { isRegistryError, type ErrorCode } from '../../oci/errors.js';
+import { OwnershipError } from '../../config/ownership.js';
 import { UserError } from '../../auth/user-service.js';
 import { ScanError } from '../../scan/scanner.js';
 import type { Ctx } from '../state.js';
@@ -79,6 +80,8 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ZodError) return validationError('body', e);
   // The artifact could not be scanned (unreadable layer, failing scanner adapter): its problem, not the server's.
   if (e instanceof ScanError) return new ApiError('scan_failed', e.message);
+  // The config file owns this definition (config/ownership.ts): the API must not diverge from the file.
+  if (e instanceof OwnershipError) return new ApiError('conflict', e.message);
   if (e instanceof UserError) {
     return new ApiError(e.kind === 'exists' ? 'conflict' : e.kind === 'not-found' ? 'user_not_found' : 'validation_failed', e.message);
   }

@@ -35,7 +35,10 @@ export const proxyViewSchema = z.object({
   serveStaleOn404: z.boolean(),
   cacheMaxBytes: z.number().int(),
   ttlSeconds: z.number().int(),
+  /** 'file': defined in the config file, read-only here (config/ownership.ts). */
   source: z.enum(['file', 'api']),
+  /** Dropped from the config file: its cache is served read-only, nothing is fetched, until deleted. */
+  detached: z.boolean(),
   cacheBytes: z.number().int(),
   hits: z.number().int(),
   misses: z.number().int(),

@@ -5,6 +5,7 @@ import { timestamp } from './schemas.js';
 import { patchSchema } from './patch-schema.js';
 import { remoteRegistrySchema, type RemoteRegistryInput } from '../../config/remotes.js';
 import { registryPasswordSecret, type SecretStore } from '../../secrets/secret-store.js';
+import { assertApiMayEdit } from '../../config/ownership.js';
 import { isUpstreamError } from '../../upstream/errors.js';
 import type { RemoteRegistry, RemoteRegistryService } from '../../upstream/remote-registries.js';
 import type { UpstreamHealth } from '../../proxy/upstreams.js';
@@ -36,7 +37,10 @@ export const registryViewSchema = z.object({
   timeoutSeconds: z.number(),
   failuresBeforeDown: z.number().int(),
   downSeconds: z.number(),
+  /** 'file': defined in the config file, read-only here (config/ownership.ts). */
   source: z.enum(['file', 'api']),
+  /** Dropped from the config file: kept, read-only, until deleted. */
+  detached: z.boolean(),
   health: z.object({ state: z.string(), reason: z.string().nullable() }),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -71,6 +75,7 @@ export function registryRoutes(deps: RegistryRouteDeps): ApiRoute[] {
       failuresBeforeDown: r.failuresBeforeDown,
       downSeconds: r.downSeconds,
       source: r.source,
+      detached: r.detached,
       health: { state: h?.state ?? 'closed', reason: h?.reason ?? null },
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
@@ -124,10 +129,13 @@ export function registryRoutes(deps: RegistryRouteDeps): ApiRoute[] {
       async handler(_ctx, { params, body }) {
         const r = existing(params.name);
         const { password: pw, ...patch } = body;
+        // The definition is checked (and, if the file owns it, refused) before the password is touched.
+        const updated = Object.keys(patch).length > 0 ? remotes.update(params.name, patch as Partial<RemoteRegistryInput>) : r;
+        // The password is never in the config file, so it may be set for file-owned registries too.
         if (pw === null) await secrets.delete(secretOf(r));
         else if (pw !== undefined) await secrets.set(secretOf(r), pw);
-        const updated = Object.keys(patch).length > 0 || pw !== undefined ? remotes.update(params.name, patch as Partial<RemoteRegistryInput>) : r;
-        return view(updated);
+        if (pw !== undefined) remotes.credentialsChanged(params.name);
+        return view(remotes.get(params.name) ?? updated);
       },
     }),
     route<{ name: string }>({
@@ -139,6 +147,7 @@ export function registryRoutes(deps: RegistryRouteDeps): ApiRoute[] {
       params: z.object({ name }),
       async handler(_ctx, { params }) {
         const r = existing(params.name);
+        assertApiMayEdit(`registry ${params.name}`, r, 'delete'); // ownership before use: the file is the answer
         const user = deps.usedBy(params.name);
         if (user) throw new ApiError('conflict', `registry ${params.name} is used by ${user}; change or delete that first`);
         remotes.delete(params.name);

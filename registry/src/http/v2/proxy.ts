@@ -36,8 +36,14 @@ export function routeMirror(ctx: Ctx, proxy: PullThroughCache, routeId: string, 
 /** Handles the request when the repository is in a proxy project; false otherwise. */
 export async function proxyDispatch(ctx: Ctx, deps: V2Deps, proxy: PullThroughCache, routeId: string, p: RouteParams): Promise<boolean> {
   const t = proxy.target(p.name);
-  if (!t) return false;
   const write = writeRoutes.has(routeId) || ctx.method === 'PUT' || ctx.method === 'DELETE' || ctx.method === 'PATCH' || ctx.method === 'POST';
+  if (!t) {
+    const detached = write ? proxy.detached(p.name) : undefined;
+    if (!detached) return false;
+    await authorize(ctx, deps.auth, 'repository', p.name, ctx.method === 'DELETE' ? 'delete' : 'push');
+    ctx.req.resume();
+    throw new RegistryError('DENIED', `${detached.project} was a proxy project of the config file and is detached: its cached images are read-only until an admin deletes the project`);
+  }
   if (write) {
     await authorize(ctx, deps.auth, 'repository', p.name, ctx.method === 'DELETE' ? 'delete' : 'push');
     ctx.req.resume();
