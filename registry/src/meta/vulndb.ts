@@ -41,6 +41,7 @@ export class VulnDbTable {
   private readonly insertVuln;
   private readonly insertAffected;
   private readonly lookupStmt;
+  private readonly severityStmt;
 
   constructor(private readonly db: Db) {
     this.insertVuln = db.prepare(
@@ -51,6 +52,9 @@ export class VulnDbTable {
       `SELECT a.vuln_id AS vulnId, a.ecosystem, a.spec, v.aliases, v.summary, v.severity, v.withdrawn
        FROM vuln_affected a JOIN vulns v ON v.gen = a.gen AND v.id = a.vuln_id
        WHERE a.package = ? AND a.gen IN (SELECT generation FROM vuln_sources)`,
+    );
+    this.severityStmt = db.prepare<[string], { severity: string }>(
+      'SELECT severity FROM vulns WHERE id = ? AND withdrawn IS NULL AND gen IN (SELECT generation FROM vuln_sources)',
     );
   }
 
@@ -124,6 +128,11 @@ export class VulnDbTable {
   /** Every served affected[] entry naming this package (any ecosystem: the matcher filters). */
   affecting(pkg: string): AffectedMatchRow[] {
     return this.lookupStmt.all(pkg);
+  }
+
+  /** The stored severities of the served, not withdrawn records with this id (one per source that has it). */
+  severitiesOf(id: string): string[] {
+    return this.severityStmt.all(id).map((r) => r.severity);
   }
 
   /**

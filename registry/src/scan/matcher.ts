@@ -2,8 +2,9 @@ import type { AffectedMatchRow } from '../meta/vulndb.js';
 import type { Inventory, InventoryPackage, OsInfo } from './inventory/types.js';
 import { schemeForEcosystem, schemes, type VersionScheme } from './versions/index.js';
 import type { AffectedSpec } from './vulndb/osv.js';
-import { lookupName } from './vulndb/osv.js';
-import { rate, severityRank, type Severity } from './severity.js';
+import { isModularVersion, lookupName } from './vulndb/osv.js';
+import { rate, severityRank, type Rated, type Severity } from './severity.js';
+import { mergeHits, moduleApplies, type Hit, type SeverityById } from './merge.js';
 
 /*
  * Matches an inventory against OSV records. OSV semantics (https://ossf.github.io/osv-schema/#evaluation):
@@ -12,10 +13,13 @@ import { rate, severityRank, type Severity } from './severity.js';
  * and it is below a `limit` when the range has any. OS packages match by their source package too (Debian,
  * Alpine, Rocky and AlmaLinux advisories name source packages; Red Hat's name binary or source RPMs), within the
  * release-qualified ecosystem of the image's OS. Red Hat qualifies by product stream instead (see redHatStream).
+ * RPMs of a module stream (nodejs:18) take only that stream's fixes: the builds of nodejs:20, or of the
+ * non-modular package, carry other version lines, and comparing across them reports fixed packages as vulnerable.
+ * The records that matched one package are merged into one finding per vulnerability (merge.ts).
  */
 
 export interface Finding {
-  /** The CVE id when the record or its aliases have one, else the record's own id. */
+  /** The CVE id when the records or their aliases have one, else a record's own id (merge.ts nameOf). */
   vulnId: string;
   aliases: string[];
   severity: Severity;
@@ -30,6 +34,8 @@ export interface Finding {
 
 export interface VulnLookup {
   affecting(pkg: string): AffectedMatchRow[];
+  /** Stored severities (JSON, as toRow writes them) of the served, not withdrawn records with this id. */
+  severitiesOf?(id: string): string[];
   /** Whether the database has any record of the ecosystem; absent: assume it has (test doubles). */
   hasEcosystem?(base: string): boolean;
 }
@@ -150,9 +156,30 @@ export function affectedBy(version: string, spec: AffectedSpec, ecosystemScheme:
   return { affected: false, fixed: undefined };
 }
 
-function canonicalId(id: string, aliases: string[]): string {
-  if (id.startsWith('CVE-')) return id;
-  return aliases.find((a) => a.startsWith('CVE-')) ?? id;
+/** The module stream an advisory entry's fixes belong to; '*' for module builds of a stream the record does not name. */
+function advisoryModule(spec: AffectedSpec): string | undefined {
+  if (spec.module) return spec.module;
+  const versions = [...spec.versions, ...spec.ranges.flatMap((r) => r.events.map((e) => e.fixed ?? e.last_affected ?? e.introduced ?? ''))];
+  return versions.some(isModularVersion) ? '*' : undefined;
+}
+
+/** Severity as stored per record (vulndb/osv.ts toRow). */
+type StoredSeverity = { cvss?: { type: string; score: string }[]; label?: string };
+
+/** Ratings of the served records with an id, cached for the scan (a CVE is named by many packages' records). */
+function severitiesById(lookup: (id: string) => string[]): SeverityById {
+  const cache = new Map<string, Rated[]>();
+  return (id) => {
+    let r = cache.get(id);
+    if (!r) {
+      r = lookup(id).map((json) => {
+        const s = JSON.parse(json) as StoredSeverity | null;
+        return rate([s?.cvss ?? []], [s?.label]);
+      });
+      cache.set(id, r);
+    }
+    return r;
+  };
 }
 
 export interface MatchResult {
@@ -175,7 +202,8 @@ function uncheckedNote(type: string, count: number, os: OsInfo | undefined): str
 }
 
 export function match(inventory: Inventory, db: VulnLookup): MatchResult {
-  const findings = new Map<string, Finding>();
+  const findings: Finding[] = [];
+  const byId = db.severitiesOf ? severitiesById(db.severitiesOf.bind(db)) : undefined;
   const problems = new Set<string>();
   const unchecked = new Map<string, number>();
   const perEcosystem = new Map<string, number>();
@@ -188,10 +216,12 @@ export function match(inventory: Inventory, db: VulnLookup): MatchResult {
     const scheme = schemeForEcosystem(c.ecosystems.base);
     if (!scheme) continue;
     perEcosystem.set(c.ecosystems.base, (perEcosystem.get(c.ecosystems.base) ?? 0) + 1);
+    const hits: Hit[] = [];
     for (const n of c.names) {
       for (const row of db.affecting(n.name)) {
         if (row.withdrawn || !ecosystemApplies(row.ecosystem, c)) continue;
         const spec = JSON.parse(row.spec) as AffectedSpec;
+        if (p.type === 'rpm' && !moduleApplies(advisoryModule(spec), p, isModularVersion(n.version))) continue;
         let result: { affected: boolean; fixed: string | undefined };
         try {
           result = affectedBy(n.version, spec, scheme);
@@ -200,33 +230,21 @@ export function match(inventory: Inventory, db: VulnLookup): MatchResult {
           continue;
         }
         if (!result.affected) continue;
-        const aliases = JSON.parse(row.aliases) as string[];
-        const id = canonicalId(row.vulnId, aliases);
-        const key = `${id}\0${p.type}\0${p.name}\0${p.version}`;
-        const record = JSON.parse(row.severity) as { cvss?: { type: string; score: string }[]; label?: string } | null;
-        const rated = rate([spec.severity, record?.cvss ?? []], [spec.label, record?.label]);
-        const prev = findings.get(key);
-        // The same CVE through two records (a DSA and the CVE itself): keep the better-known severity.
-        if (prev && (severityRank(prev.severity) >= severityRank(rated.severity) || rated.severity === 'unknown')) {
-          if (!prev.fixed && result.fixed) prev.fixed = result.fixed;
-          continue;
-        }
-        findings.set(key, {
-          vulnId: id,
-          aliases: [row.vulnId, ...aliases].filter((a, i, all) => a !== id && all.indexOf(a) === i),
-          severity: rated.severity,
-          score: rated.score,
-          package: p.name,
-          packageType: p.type,
-          installed: p.version,
-          fixed: result.fixed ?? prev?.fixed,
-          layer: p.layer,
+        const record = JSON.parse(row.severity) as StoredSeverity | null;
+        hits.push({
+          id: row.vulnId,
+          aliases: JSON.parse(row.aliases) as string[],
+          fixed: result.fixed,
+          rated: rate([spec.severity, record?.cvss ?? []], [spec.label, record?.label]),
           summary: row.summary ?? undefined,
         });
       }
     }
+    for (const m of mergeHits(hits, scheme, byId)) {
+      findings.push({ vulnId: m.vulnId, aliases: m.aliases, severity: m.rated.severity, score: m.rated.score, package: p.name, packageType: p.type, installed: p.version, fixed: m.fixed, layer: p.layer, summary: m.summary });
+    }
   }
-  const list = [...findings.values()].sort(
+  const list = findings.sort(
     (a, b) => severityRank(b.severity) - severityRank(a.severity) || (b.score ?? 0) - (a.score ?? 0) || a.vulnId.localeCompare(b.vulnId) || a.package.localeCompare(b.package),
   );
   // Packages of an ecosystem the database has no record of were not really checked: say so, not "clean".

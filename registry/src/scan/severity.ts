@@ -118,7 +118,9 @@ export function rate(vectors: { type: string; score: string }[][], labels: (stri
       }
     }
   }
-  for (const l of labels) {
+  // Ubuntu's records state its priority as a severity entry of type "Ubuntu" ("medium"): a label, not a vector.
+  const stated = vectors.flatMap((list) => list.filter((s) => s.type === 'Ubuntu').map((s) => s.score));
+  for (const l of [...labels, ...stated]) {
     const sev = severityFromLabel(l);
     if (sev) return { severity: sev, score: undefined };
   }

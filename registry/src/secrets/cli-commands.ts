@@ -1,5 +1,5 @@
 import type { Command, Option } from 'commander';
-import { openSecretStore } from './index.js';
+import { migrateSecrets, openBackend, openSecretStore, pinBackend, type Backend } from './index.js';
 import { assertSecretName, SecretStoreError } from './secret-store.js';
 import { StoragePaths } from '../store/paths.js';
 
@@ -10,14 +10,16 @@ interface Deps {
 }
 
 /**
- * `berth secret set NAME` (value on standard input), `berth secret list`, `berth secret delete NAME`. They work
- * on the secret store directly, also while a server runs: the server reads secrets when it needs them.
+ * `berth secret set NAME` (value on standard input), `berth secret list`, `berth secret delete NAME`,
+ * `berth secret migrate --to keychain|file`. They work on the secret store directly, also while a server runs:
+ * the server reads secrets when it needs them (a migration takes effect in a server at its next start).
  */
 export function registerSecretCommands(program: Command, deps: Deps): void {
-  const open = (opts: { config?: string; data?: string }) => {
+  const paths = (opts: { config?: string; data?: string }) => {
     const data = deps.dataDir(opts);
-    return openSecretStore({ dataDir: data, secretsDir: new StoragePaths(data).secretsDir });
+    return { dataDir: data, secretsDir: new StoragePaths(data).secretsDir };
   };
+  const open = (opts: { config?: string; data?: string }) => openSecretStore(paths(opts));
   const secret = program
     .command('secret')
     .description('manage upstream passwords and tokens (OS keychain, or an encrypted file in <data>/secrets)');
@@ -54,5 +56,19 @@ export function registerSecretCommands(program: Command, deps: Deps): void {
       const store = await open(opts);
       if (!(await store.delete(name))) throw new SecretStoreError(`no secret named ${name}`);
       process.stdout.write(`deleted ${name}\n`);
+    });
+  secret
+    .command('migrate')
+    .description('move every secret to the OS keychain or the encrypted file (each is verified before the source copy is deleted)')
+    .requiredOption('--to <backend>', 'keychain or file')
+    .addOption(deps.configOpt())
+    .addOption(deps.dataOpt())
+    .action(async (opts: { to: string; config?: string; data?: string }) => {
+      if (opts.to !== 'keychain' && opts.to !== 'file') throw new SecretStoreError(`--to must be keychain or file, not ${opts.to}`);
+      const to: Backend = opts.to;
+      const p = paths(opts);
+      const [source, dest] = await Promise.all([openBackend(to === 'file' ? 'keychain' : 'file', p), openBackend(to, p)]);
+      const moved = await migrateSecrets(source, dest, () => pinBackend(p.secretsDir, to));
+      process.stdout.write(`moved ${moved.length} secret${moved.length === 1 ? '' : 's'} from the ${source.kind} store to the ${dest.kind} store\n`);
     });
 }

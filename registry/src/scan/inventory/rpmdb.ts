@@ -10,12 +10,23 @@ import type { ParsedPackage } from './types.js';
  * {tag, type, offset, count}, then the data store. Strings are NUL-terminated.
  */
 
-const TAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044 } as const;
+const TAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, ARCH: 1022, SOURCERPM: 1044, MODULARITYLABEL: 5096 } as const;
 const TYPE_INT32 = 4;
 const TYPE_STRING = 6;
 const TYPE_I18NSTRING = 9;
 
-export function parseRpmHeader(blob: Buffer): { name: string; epoch: number | undefined; version: string; release: string; arch: string | undefined; sourceRpm: string | undefined } | undefined {
+export interface RpmHeader {
+  name: string;
+  epoch: number | undefined;
+  version: string;
+  release: string;
+  arch: string | undefined;
+  sourceRpm: string | undefined;
+  /** MODULARITYLABEL, "name:stream:version:context", set on packages built in a module stream. */
+  modularityLabel: string | undefined;
+}
+
+export function parseRpmHeader(blob: Buffer): RpmHeader | undefined {
   if (blob.length < 8) return undefined;
   const il = blob.readUInt32BE(0);
   const dl = blob.readUInt32BE(4);
@@ -43,7 +54,7 @@ export function parseRpmHeader(blob: Buffer): { name: string; epoch: number | un
   const release = str(TAG.RELEASE);
   if (!name || !version || !release) return undefined;
   const epoch = values.get(TAG.EPOCH);
-  return { name, epoch: typeof epoch === 'number' ? epoch : undefined, version, release, arch: str(TAG.ARCH), sourceRpm: str(TAG.SOURCERPM) };
+  return { name, epoch: typeof epoch === 'number' ? epoch : undefined, version, release, arch: str(TAG.ARCH), sourceRpm: str(TAG.SOURCERPM), modularityLabel: str(TAG.MODULARITYLABEL) };
 }
 
 /** "openssl-3.0.7-27.el9.src.rpm" → name "openssl", version "3.0.7-27.el9". */
@@ -74,6 +85,7 @@ export function parseRpmSqlite(bytes: Buffer): ParsedPackage[] {
       if (!h || h.name.startsWith('gpg-pubkey')) continue;
       const evr = `${h.epoch !== undefined ? `${h.epoch}:` : ''}${h.version}-${h.release}`;
       const src = h.sourceRpm ? splitSourceRpm(h.sourceRpm) : undefined;
+      const [modName, modStream] = h.modularityLabel?.split(':') ?? [];
       out.push({
         type: 'rpm',
         name: h.name,
@@ -81,6 +93,7 @@ export function parseRpmSqlite(bytes: Buffer): ParsedPackage[] {
         sourceName: src?.name ?? h.name,
         sourceVersion: src ? `${h.epoch !== undefined ? `${h.epoch}:` : ''}${src.version}` : evr,
         arch: h.arch,
+        ...(modName && modStream ? { module: `${modName}:${modStream}` } : {}),
       });
     }
     return out;

@@ -13,6 +13,11 @@ export interface InventoryPackage {
   sourceName?: string;
   sourceVersion?: string;
   arch?: string;
+  /**
+   * The RHEL-family module stream the package was installed from ("nodejs:18", from rpm's MODULARITYLABEL
+   * "nodejs:18:9040020240307:rhel9"): advisories of one stream do not apply to another's builds.
+   */
+  module?: string;
   /** The file the package was read from, without a leading slash. */
   path: string;
   /** Digest of the layer that brought this name and version in. */

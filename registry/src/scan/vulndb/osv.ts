@@ -54,6 +54,11 @@ export interface AffectedSpec {
   /** Severity given for this package only (OSV affected[].severity or ecosystem_specific.severity). */
   severity: { type: string; score: string }[];
   label: string | undefined;
+  /**
+   * RHEL-family module stream ("nodejs:18") the fixed builds belong to, when the record says which (see
+   * moduleStream); absent in records imported before Berth read it, which the matcher handles (modularity()).
+   */
+  module?: string;
 }
 
 /** Package names as the matcher looks them up: PyPI's are normalised (PEP 503), the rest exact. */
@@ -77,6 +82,28 @@ function advisoryCves(rec: OsvRecord): string[] {
 /** RPM distributions state severity in the advisory synopsis: "Important: openssl security update". */
 function synopsisSeverity(summary: string | undefined): string | undefined {
   return /^(Critical|Important|Moderate|Low):\s/.exec(summary ?? '')?.[1];
+}
+
+/** RPM releases built in a module stream: "1.module+el9.4.0+21731+46b5c5a3" (RHEL, Rocky), "module_el8…" (Alma). */
+export function isModularVersion(v: string): boolean {
+  return /\.module[+_]/.test(v);
+}
+
+/**
+ * The module stream of an affected[] entry of an RPM distribution, as "name:stream". Red Hat's purls carry the
+ * module's NSVC in the `rpm_mod` qualifier; otherwise the advisory synopsis names it ("Important: nodejs:18
+ * security update"), which is how RHSA, ALSA and RLSA titles read. Only entries whose versions are module builds
+ * take the synopsis's stream: an advisory can also fix non-modular packages.
+ */
+function moduleStream(purl: string | undefined, summary: string | undefined, versions: string[]): string | undefined {
+  const mod = /[?&]rpm_mod=([^&#]+)/.exec(purl ?? '')?.[1];
+  if (mod) {
+    const [name, stream] = decodeURIComponent(mod).split(':');
+    if (name && stream) return `${name}:${stream}`;
+  }
+  if (!versions.some(isModularVersion)) return undefined;
+  const m = /^(?:Critical|Important|Moderate|Low):\s+([A-Za-z0-9_.+-]+):([A-Za-z0-9_.+-]+)\s/.exec(summary ?? '');
+  return m ? `${m[1]}:${m[2]}` : undefined;
 }
 
 /** The records in one parsed document: one record, a plain array, or OSV's API answer `{"vulns": [...]}`. */
@@ -111,6 +138,9 @@ export function toRow(raw: unknown): VulnRecordRow {
           severity: a.severity ?? [],
           label: label(a.ecosystem_specific?.severity) ?? label(a.database_specific?.severity),
         };
+        const versions = [...spec.versions, ...spec.ranges.flatMap((x) => x.events.flatMap((e) => [e.introduced, e.fixed, e.last_affected].filter((v): v is string => v !== undefined)))];
+        const module = moduleStream(a.package!.purl, rec.summary, versions);
+        if (module) spec.module = module;
         return { ecosystem: a.package!.ecosystem, package: lookupName(a.package!.ecosystem, a.package!.name), spec };
       }),
   };
