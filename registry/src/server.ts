@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from './config/schema.js';
+import { ConfigError } from './config/load.js';
 import { Core } from './core.js';
 import { RegistryError } from './oci/errors.js';
 import { scanRoutes } from './http/api/scan.js';
@@ -41,6 +42,8 @@ import { RetentionScheduler } from './policy/retention-scheduler.js';
 export interface BerthServer {
   readonly core: Core;
   readonly url: string;
+  /** The address really bound, e.g. 0.0.0.0:5000 (url is the one to connect to from this machine). */
+  readonly address: string;
   readonly port: number;
   readonly auth: AuthDeps;
   close(): Promise<void>;
@@ -61,15 +64,51 @@ function splitListen(listen: string): { host: string; port: number } {
   return { host, port: Number(listen.slice(i + 1)) };
 }
 
+/** Binds the port; the errors users meet say what to do instead of a bare errno. */
+async function listenOn(server: http.Server, host: string, port: number, listen: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE' ? 'another program is already listening there'
+      : code === 'EACCES' ? 'ports below 1024 need privileges (see AmbientCapabilities in build/berth.service)'
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `${host} is not an address of this machine`
+      : undefined;
+    if (!why) throw e;
+    throw new ConfigError(`cannot listen on ${listen}: ${why}; choose another address with --listen HOST:PORT, BERTH_LISTEN or listen: in the config file`);
+  });
+}
+
 /** Composition root: config → core → auth → HTTP app → listening server (+ scheduled GC). */
 export async function startServer(config: BerthConfig, opts: StartOptions = {}): Promise<BerthServer> {
   const log = opts.log ?? createLogger(config.log.level);
   const env = opts.env ?? process.env;
-  const core = new Core(config, log);
+  // The port is bound before anything touches the data folder: a busy port must not leave an admin user and
+  // its password file behind for a server that never served. Until the app is wired, requests get 503.
+  let handler: http.RequestListener = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => handler(req, res));
+  const { host, port } = splitListen(config.listen);
+  await listenOn(server, host, port, config.listen);
+  let core: Core;
   let unlock: (() => void) | undefined;
+  try {
+    core = new Core(config, log);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   try {
     unlock = lockDataDir(config.data);
   } catch (e) {
+    server.close();
     core.close();
     throw e;
   }
@@ -175,20 +214,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   });
   const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
   const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy });
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, app.callback());
-  const { host, port } = splitListen(config.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((e: unknown) => {
-    stopAudit();
-    unlock?.();
-    core.close();
-    throw e;
-  });
+  handler = app.callback();
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
@@ -228,6 +254,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   return {
     core,
     url,
+    address: `${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     port: address.port,
     auth,
     close() {
