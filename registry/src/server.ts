@@ -89,11 +89,10 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const log = opts.log ?? createLogger(config.log.level);
   const env = opts.env ?? process.env;
   // The port is bound before anything touches the data folder: a busy port must not leave an admin user and
-  // its password file behind for a server that never served. Until the app is wired, requests get 503.
-  let handler: http.RequestListener = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
+  // its password file behind for a server that never served. Requests that arrive before the app is wired wait
+  // for it (as they would have waited for the port), so "it answers" still means "it is ready".
+  const early: [http.IncomingMessage, http.ServerResponse][] = [];
+  let handler: http.RequestListener = (req, res) => void early.push([req, res]);
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => handler(req, res));
   const { host, port } = splitListen(config.listen);
   await listenOn(server, host, port, config.listen);
@@ -215,6 +214,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
   const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy });
   handler = app.callback();
+  for (const [req, res] of early.splice(0)) handler(req, res);
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
