@@ -18,6 +18,7 @@ import { registerTokenCommands } from './auth/token-cli.js';
 import { registerConfigCommands } from './config/cli-commands.js';
 import { formatReconcileReport } from './config/reconcile.js';
 import { requireDataFolder } from './data-folder.js';
+import { describeError, count } from './cli-errors.js';
 
 const program = new Command();
 program.name('berth').description('Berth: an OCI registry appliance for the edge').version('0.1.0');
@@ -92,7 +93,8 @@ program
     });
     process.stderr.write(`${formatReconcileReport(server.reconciled).join('\n')}\n`);
     process.stderr.write(
-      `Berth is serving on ${server.url}\n  registry: ${server.url.replace(/^https?:\/\//, '')} (plain HTTP: use --tls-verify=false / insecure-registries)\n  GUI:      ${server.url}/\n  data:     ${cfg.data}\n`,
+      `Berth is listening on ${server.address}${/^(0\.0\.0\.0|\[::\]):/.test(server.address) ? ' (all interfaces)' : ''}\n` +
+        `  registry: ${server.url.replace(/^https?:\/\//, '')} (plain HTTP: use --tls-verify=false / insecure-registries)\n  GUI:      ${server.url}/\n  data:     ${cfg.data}\n`,
     );
     const shutdown = (signal: string) => {
       process.stderr.write(`\n${signal}: shutting down\n`);
@@ -136,7 +138,7 @@ user
   .description('create a user; the password is read from standard input')
   .addOption(configOpt())
   .addOption(dataOpt())
-  .addOption(new Option('--role <role>', 'admin | developer | guest').default('developer'))
+  .addOption(new Option('--role <role>', 'the user’s role').choices(roleSchema.options).default('developer'))
   .action(async (name: string, opts: CommonOpts & { role: string }) => {
     const role = roleSchema.parse(opts.role);
     const core = offlineCore(opts, 'use the GUI');
@@ -231,7 +233,7 @@ program
       });
       stop();
       process.stdout.write(
-        `exported ${r.images.length} tags, ${r.manifests} manifests, ${r.blobsIncluded}/${r.blobs} blobs (${formatBytes(r.bytesIncluded)}) in ${r.durationMs} ms to ${r.files.join(', ')}\n`,
+        `exported ${count(r.images.length, 'tag')}, ${count(r.manifests, 'manifest')}, ${r.blobsIncluded}/${count(r.blobs, 'blob')} (${formatBytes(r.bytesIncluded)}) in ${r.durationMs} ms to ${r.files.join(', ')}\n`,
       );
       for (const k of r.skipped) process.stdout.write(`skipped ${k.image}: ${k.reason}\n`);
     } catch (e) {
@@ -261,7 +263,7 @@ program
           process.stdout.write(
             r.noop
               ? `${r.inputs[0]}: already imported, nothing to do (${r.durationMs} ms)\n`
-              : `${r.inputs[0]}: imported ${r.format}: ${r.images.length} tags (${r.tagsChanged} changed), ${r.manifestsAdded} manifests, ${r.blobsAdded} blobs (${formatBytes(r.bytesAdded)}) in ${r.durationMs} ms\n`,
+              : `${r.inputs[0]}: imported ${r.format}: ${count(r.images.length, 'tag')} (${r.tagsChanged} changed), ${count(r.manifestsAdded, 'manifest')}, ${count(r.blobsAdded, 'blob')} (${formatBytes(r.bytesAdded)}) in ${r.durationMs} ms\n`,
           );
         }
     } catch (e) {
@@ -322,7 +324,6 @@ function formatBytes(n: number): string {
 }
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`berth: ${msg}\n`);
+  process.stderr.write(`berth: ${describeError(e)}\n`);
   process.exit(e instanceof ConfigError || (e as Error)?.name === 'SecretStoreError' || (e as Error)?.name === 'ZodError' || (e as Error)?.name === 'UserError' ? 2 : 1);
 });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from './config/schema.js';
+import { ConfigError } from './config/load.js';
 import { Core } from './core.js';
 import { RegistryError } from './oci/errors.js';
 import { scanRoutes } from './http/api/scan.js';
@@ -44,6 +45,8 @@ import type { ReconcileReport } from './config/reconcile.js';
 export interface BerthServer {
   readonly core: Core;
   readonly url: string;
+  /** The address really bound, e.g. 0.0.0.0:5000 (url is the one to connect to from this machine). */
+  readonly address: string;
   readonly port: number;
   readonly auth: AuthDeps;
   /** What applying the config file's registries, proxies and replication rules changed and could not apply. */
@@ -66,16 +69,60 @@ function splitListen(listen: string): { host: string; port: number } {
   return { host, port: Number(listen.slice(i + 1)) };
 }
 
+/** Binds the port; the errors users meet say what to do instead of a bare errno. */
+async function listenOn(server: http.Server, host: string, port: number, listen: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE' ? 'another program is already listening there'
+      : code === 'EACCES' ? 'ports below 1024 need privileges (see AmbientCapabilities in build/berth.service)'
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `${host} is not an address of this machine`
+      : undefined;
+    if (!why) throw e;
+    throw new ConfigError(`cannot listen on ${listen}: ${why}; choose another address with --listen HOST:PORT, BERTH_LISTEN or listen: in the config file`);
+  });
+}
+
 /** Composition root: config → core → auth → HTTP app → listening server (+ scheduled GC). */
 export async function startServer(config: BerthConfig, opts: StartOptions = {}): Promise<BerthServer> {
   const log = opts.log ?? createLogger(config.log.level);
   const env = opts.env ?? process.env;
-  createDataFolder(config.data);
-  const core = new Core(config, log);
+  // The port is bound before anything touches the data folder: a busy port must not leave an admin user and
+  // its password file behind for a server that never served. Requests that arrive before the app is wired wait
+  // for it (as they would have waited for the port), so "it answers" still means "it is ready".
+  const early: [http.IncomingMessage, http.ServerResponse][] = [];
+  let handler: http.RequestListener = (req, res) => void early.push([req, res]);
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: config.limits.headersTimeoutSeconds * 1000,
+    idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
+    maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
+  };
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: connectionsCheckingInterval(limits) },
+    (req, res) => handler(req, res),
+  );
+  applyConnectionLimits(server, limits);
+  const { host, port } = splitListen(config.listen);
+  await listenOn(server, host, port, config.listen);
+  let core: Core;
   let unlock: (() => void) | undefined;
+  try {
+    createDataFolder(config.data);
+    core = new Core(config, log);
+  } catch (e) {
+    server.close();
+    throw e;
+  }
   try {
     unlock = lockDataDir(config.data, (e) => log.warn({ err: e.message }, 'the disk is full: serving without server.pid (offline commands cannot see this server)'));
   } catch (e) {
+    server.close();
     core.close();
     throw e;
   }
@@ -186,29 +233,8 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   });
   const extra = [api, uiMiddleware(opts.uiDir ?? findUiDir())];
   const app = createApp({ registry: core.registry, auth, metrics, log, logRequests: config.log.requests, ready: () => ready, extra, proxy, disk: core.disk });
-  const limits: ConnectionLimits = {
-    headersTimeoutMs: config.limits.headersTimeoutSeconds * 1000,
-    idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
-    maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
-  };
-  const server = http.createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: connectionsCheckingInterval(limits) },
-    app.callback(),
-  );
-  applyConnectionLimits(server, limits);
-  const { host, port } = splitListen(config.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((e: unknown) => {
-    stopAudit();
-    unlock?.();
-    core.close();
-    throw e;
-  });
+  handler = app.callback();
+  for (const [req, res] of early.splice(0)) handler(req, res);
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${address.port}`;
@@ -252,6 +278,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
   return {
     core,
     url,
+    address: `${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     port: address.port,
     auth,
     reconciled,

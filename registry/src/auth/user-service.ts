@@ -10,7 +10,7 @@ export const usernameSchema = z
   .min(1)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore; starting with a letter or digit');
-export const passwordSchema = z.string().min(8, 'at least 8 characters').max(256);
+export const passwordSchema = z.string().min(8, 'the password must have at least 8 characters').max(256, 'the password must have at most 256 characters');
 export const roleSchema = z.enum(['admin', 'developer', 'guest']);
 
 export class UserError extends Error {
