@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './processes.js';
