@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

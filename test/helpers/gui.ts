@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './processes.js';
