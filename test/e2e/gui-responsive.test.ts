@@ -6,7 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startBerthProcess, skopeo, repoRoot, type BerthProcess } from '../helpers/processes.js';
 import { tempDir, ADMIN_PASSWORD } from '../helpers/test-registry.js';
 import { makeImage, makeIndex, writeLayout, imageBlobs } from '../helpers/oci-image.js';
-import { contrastProblems, overflowing, launchChromium, settled, shot, shotsDir, signIn } from '../helpers/gui.js';
+import { contrastProblems, overflowing, pageBackground, scrollWidth, storedItem, launchChromium, settled, shot, shotsDir, signIn } from '../helpers/gui.js';
 
 /*
  * The GUI on every page at phone width (390 px: nothing scrolls sideways, the navigation is a menu) and at
@@ -30,8 +30,6 @@ async function pushSample(work: string, host: string): Promise<void> {
   }
 }
 
-const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
-const background = (page: Page) => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
 
 test('GUI: every page at 390 px and desktop width, light and dark, AA contrast; phone menu; theme toggle', { timeout: 300_000 }, async () => {
   assert.ok(fs.existsSync(path.join(repoRoot, 'renderer', 'dist', 'index.html')), 'renderer/dist is missing: run npm run build');
@@ -110,27 +108,27 @@ test('GUI: every page at 390 px and desktop width, light and dark, AA contrast; 
     await page.emulateMedia({ colorScheme: 'light' });
     await page.goto(`${berth.url}/`);
     await settled(page);
-    const light = await background(page);
+    const light = await pageBackground(page);
     await page.emulateMedia({ colorScheme: 'dark' });
-    const dark = await background(page);
+    const dark = await pageBackground(page);
     assert.notEqual(light, dark, 'prefers-color-scheme: dark changes the page');
     await page.getByRole('button', { name: 'Use the light theme' }).click();
-    assert.equal(await background(page), light);
-    assert.equal(await page.evaluate(() => localStorage.getItem('berth.theme')), 'light');
+    assert.equal(await pageBackground(page), light);
+    assert.equal(await storedItem(page, 'berth.theme'), 'light');
     await page.reload();
     await settled(page);
-    assert.equal(await background(page), light, 'the chosen light theme is remembered over the dark system setting');
+    assert.equal(await pageBackground(page), light, 'the chosen light theme is remembered over the dark system setting');
     await shot(page, 'theme-toggle-light-over-dark-system');
     // Choosing what the system asks for forgets the choice: the GUI follows the system again.
     await page.getByRole('button', { name: 'Use the dark theme' }).click();
-    assert.equal(await background(page), dark);
-    assert.equal(await page.evaluate(() => localStorage.getItem('berth.theme')), null);
+    assert.equal(await pageBackground(page), dark);
+    assert.equal(await storedItem(page, 'berth.theme'), null);
     await page.emulateMedia({ colorScheme: 'light' });
-    assert.equal(await background(page), light);
+    assert.equal(await pageBackground(page), light);
     await page.getByRole('button', { name: 'Use the dark theme' }).click();
     await page.reload();
     await settled(page);
-    assert.equal(await background(page), dark, 'the chosen dark theme is remembered over the light system setting');
+    assert.equal(await pageBackground(page), dark, 'the chosen dark theme is remembered over the light system setting');
 
     assert.deepEqual(problems, []);
   } catch (e) {

@@ -5,6 +5,31 @@ import { ADMIN_PASSWORD } from './test-registry.js';
 
 /** Shared by the GUI e2e tests: Debian's Chromium through playwright-core, screenshots, sign-in. */
 
+/*
+ * The functions below that run inside Chromium use a few DOM names. The test program is compiled without the
+ * DOM library (it would retype Node's fetch for every test), so they are declared here, for this module only.
+ */
+interface DomStyle { backgroundColor: string; color: string; fill: string; opacity: string; fontSize: string; fontWeight: string; overflowX: string }
+interface Element {
+  tagName: string;
+  className: unknown;
+  parentElement: Element | null;
+  closest(selector: string): Element | null;
+  checkVisibility(options: object): boolean;
+  getBoundingClientRect(): { right: number; width: number; height: number };
+}
+declare const document: {
+  documentElement: Element & { scrollWidth: number };
+  body: Element;
+  querySelector(selector: string): Element | null;
+  querySelectorAll(selector: string): Iterable<Element>;
+  createTreeWalker(root: Element, what: number): { nextNode(): { parentElement: Element | null; textContent: string | null } | null };
+};
+declare const getComputedStyle: (e: Element) => DomStyle;
+declare const NodeFilter: { SHOW_TEXT: number };
+declare const SVGElement: abstract new () => Element;
+declare const localStorage: { getItem(key: string): string | null };
+
 export const shotsDir = path.join(repoRoot, 'test-output', 'screenshots');
 
 export function launchChromium(profile: string, viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
@@ -46,6 +71,10 @@ export async function overflowing(page: Page, width: number): Promise<string[]> 
     return out.slice(0, 4);
   }, width);
 }
+
+export const scrollWidth = (page: Page): Promise<number> => page.evaluate(() => document.documentElement.scrollWidth);
+export const pageBackground = (page: Page): Promise<string> => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+export const storedItem = (page: Page, key: string): Promise<string | null> => page.evaluate((k) => localStorage.getItem(k), key);
 
 /** Waits until the page shows no loading spinner (bounded by the page's default timeout). */
 export async function settled(page: Page): Promise<void> {
