@@ -8,6 +8,7 @@ import { LoginPage } from '../pages/LoginPage';
 import { Loading, ErrorBox, EmptyState } from '../components/ui';
 import { icons } from '../components/Icons';
 import { DiskBanner } from '../components/DiskBanner';
+import { useTheme } from './theme';
 
 export function App() {
   return (
@@ -94,46 +95,61 @@ function Layout({ session }: { session: SessionState }) {
   const nav = visible.filter((p) => p.nav).sort((a, b) => a.nav!.order - b.nav!.order);
   const current = path.split('?')[0]!;
   const activeNav = (p: PageDef) => (p.path === '/' ? current === '/' : current === p.path || current.startsWith(`${p.path}/`) || (p.path === '/repositories' && current.startsWith('/artifacts/')));
+  // On a phone the sidebar is a top bar whose navigation opens as a menu; it closes when a page is chosen.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
+  const { theme, toggle } = useTheme();
   return (
     <div className="layout">
       <a href="#main" className="skip-link">
         Skip to content
       </a>
-      <aside className="sidebar">
-        <div className="brand">
-          <svg width="28" height="28" viewBox="0 0 32 32" aria-hidden="true">
-            <rect width="32" height="32" rx="7" fill="#3b82f6" />
-            <path d="M7 19h18l-3 6H10z" fill="#fff" />
-            <path d="M10 16V9h5v7M17 16v-5h5v5" stroke="#fff" strokeWidth="2" fill="none" />
-          </svg>
-          <span>Berth</span>
-        </div>
-        <nav aria-label="Main">
-          <ul>
-            {nav.map((p) => (
-              <li key={p.path}>
-                <Link to={p.path} className={activeNav(p) ? 'active' : undefined} aria-current={activeNav(p) ? 'page' : undefined}>
-                  {p.nav!.icon}
-                  <span>{p.nav!.label}</span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <div className="sidebar-foot">
-          <div className="who">
-            <div className="avatar" aria-hidden="true">
-              {session.user.username.slice(0, 1).toUpperCase()}
-            </div>
-            <div>
-              <div className="who-name">{session.user.username}</div>
-              <div className="who-role">{session.user.role}</div>
-            </div>
+      <aside className={`sidebar${menuOpen ? ' open' : ''}`}>
+        <div className="sidebar-top">
+          <div className="brand">
+            <svg width="28" height="28" viewBox="0 0 32 32" aria-hidden="true">
+              <rect width="32" height="32" rx="7" fill="#3b82f6" />
+              <path d="M7 19h18l-3 6H10z" fill="#fff" />
+              <path d="M10 16V9h5v7M17 16v-5h5v5" stroke="#fff" strokeWidth="2" fill="none" />
+            </svg>
+            <span>Berth</span>
           </div>
-          <button type="button" className="btn btn-ghost btn-small" onClick={session.signOut}>
-            {icons.logout} Sign out
+          <button type="button" className="btn btn-ghost btn-icon menu-button" aria-expanded={menuOpen} aria-controls="main-menu" onClick={() => setMenuOpen((o) => !o)}>
+            {menuOpen ? icons.close : icons.menu}
+            <span className="sr-only">Menu</span>
           </button>
-          {session.system && <div className="version">Berth {session.system.version}</div>}
+        </div>
+        <div className="sidebar-menu" id="main-menu">
+          <nav aria-label="Main">
+            <ul>
+              {nav.map((p) => (
+                <li key={p.path}>
+                  <Link to={p.path} className={activeNav(p) ? 'active' : undefined} aria-current={activeNav(p) ? 'page' : undefined}>
+                    {p.nav!.icon}
+                    <span>{p.nav!.label}</span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="sidebar-foot">
+            <div className="who">
+              <div className="avatar" aria-hidden="true">
+                {session.user.username.slice(0, 1).toUpperCase()}
+              </div>
+              <div>
+                <div className="who-name">{session.user.username}</div>
+                <div className="who-role">{session.user.role}</div>
+              </div>
+            </div>
+            <button type="button" className="btn btn-ghost btn-small" onClick={toggle} aria-label={theme === 'dark' ? 'Use the light theme' : 'Use the dark theme'}>
+              {theme === 'dark' ? icons.sun : icons.moon} {theme === 'dark' ? 'Light theme' : 'Dark theme'}
+            </button>
+            <button type="button" className="btn btn-ghost btn-small" onClick={session.signOut}>
+              {icons.logout} Sign out
+            </button>
+            {session.system && <div className="version">Berth {session.system.version}</div>}
+          </div>
         </div>
       </aside>
       <main id="main" className="content" tabIndex={-1}>
