@@ -43,7 +43,7 @@ describe('offline transfer with the CLI and skopeo', { timeout: 120_000 }, () =>
 
     const bundle = path.join(work, 'app.tar');
     const exp = await berth(['export', '--data', srcData, '--out', bundle, '--split', '1K', '--zstd']);
-    assert.match(exp.stdout, /exported 1 tags, 3 manifests/);
+    assert.match(exp.stdout, /exported 1 tag, 3 manifests/);
     const parts = fs.readdirSync(work).filter((f) => f.startsWith('app.tar.part')).sort();
     assert.ok(parts.length >= 2, `split into parts: ${parts.join(' ')}`);
 
@@ -55,8 +55,9 @@ describe('offline transfer with the CLI and skopeo', { timeout: 120_000 }, () =>
     await skopeo(['copy', `oci:${layout}:v2`, `docker-archive:${path.join(work, 'docker.tar')}:team/dock:v2`]);
 
     const dstData = path.join(work, 'dst');
+    await berth(['init', '--data', dstData]); // a new site's folder is made by init (or serve), never by import
     const imp = await berth(['import', '--data', dstData, ...parts.map((p) => path.join(work, p))]);
-    assert.match(imp.stdout, /imported berth-bundle: 1 tags/);
+    assert.match(imp.stdout, /imported berth-bundle: 1 tag /);
     await berth(['import', '--data', dstData, '--repository', 'team/ociarc', path.join(work, 'oci.tar')]);
     await berth(['import', '--data', dstData, path.join(work, 'docker.tar')]);
     const again = await berth(['import', '--data', dstData, path.join(work, `${parts[0]}`)]);

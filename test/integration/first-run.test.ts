@@ -60,6 +60,7 @@ test('a busy port is found before the admin user and its password file are creat
 test('a short password and an unknown role are refused in sentences, exit 2 and 1', async () => {
   const data = tempDir();
   try {
+    assert.equal((await runCli(['init', '--data', data])).status, 0);
     const short = await runCli(['user', 'add', 'alice', '--data', data], { input: 'short\n' });
     assert.equal(short.out.trim(), 'berth: the password must have at least 8 characters');
     assert.equal(short.status, 2);
