@@ -114,6 +114,9 @@ async function session(t: { after(fn: () => Promise<void> | void): void }): Prom
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const data = path.join(dir, 'data');
+  // Offline commands need an existing data folder: a site's folder is made by init (or serve).
+  const init = await runBerth(['init', '--data', data]);
+  assert.equal(init.status, 0, init.stderr);
   return { env: { DBUS_SESSION_BUS_ADDRESS: address, HOME: home, XDG_RUNTIME_DIR: runtime }, data, secretsDir: path.join(data, 'secrets'), home, bus };
 }
 
