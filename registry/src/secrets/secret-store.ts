@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Where upstream passwords and tokens live. Three backends implement it: the OS keychain through keytar
+ * Where upstream passwords and tokens live. Three backends implement it: the OS keychain
  * (keychain-store.ts, @napi-rs/keyring, when the module loads and the keyring answers unlocked), Electron safeStorage (plugged in by the
  * desktop app through this same interface), and an AES-256-GCM encrypted file (encrypted-file-store.ts).
  * Values never appear in the config file, in the database or in logs; callers hold them only as long as a
