@@ -47,11 +47,18 @@ export function reconcileConfig(deps: ReconcileDeps, file: Declared): ReconcileR
 
   // Registries first: proxy projects and rules refer to them.
   const appliedRegistries = new Set<string>();
+  /** Why a declared entry is not even tried: its name is owned by the API, or the registry it uses was not applied. */
+  const refusal = (what: string, existing: { source: string } | undefined, registry?: string): string | undefined => {
+    if (existing && existing.source !== 'file') return apiOwned(what);
+    if (registry !== undefined && !appliedRegistries.has(registry)) return `${what}: its registry ${registry} was not applied`;
+    return undefined;
+  };
   for (const d of file.registries) {
     const what = `registry ${d.name}`;
     const existing = remotes.get(d.name);
-    if (existing && existing.source !== 'file') {
-      report.refused.push(apiOwned(what));
+    const why = refusal(what, existing);
+    if (why) {
+      report.refused.push(why);
       continue;
     }
     attempt(what, () => {
@@ -81,12 +88,9 @@ export function reconcileConfig(deps: ReconcileDeps, file: Declared): ReconcileR
   for (const d of file.proxies) {
     const what = `proxy project ${d.project}`;
     const existing = proxies.get(d.project);
-    if (existing && existing.source !== 'file') {
-      report.refused.push(apiOwned(what));
-      continue;
-    }
-    if (!appliedRegistries.has(d.registry)) {
-      report.refused.push(`${what}: its registry ${d.registry} was not applied`);
+    const why = refusal(what, existing, d.registry);
+    if (why) {
+      report.refused.push(why);
       continue;
     }
     attempt(what, () => {
@@ -119,12 +123,9 @@ export function reconcileConfig(deps: ReconcileDeps, file: Declared): ReconcileR
   for (const d of file.replication) {
     const what = `replication rule ${d.name}`;
     const existing = replication.list().find((v) => v.rule.name === d.name);
-    if (existing && existing.source !== 'file') {
-      report.refused.push(apiOwned(what));
-      continue;
-    }
-    if (!appliedRegistries.has(d.registry)) {
-      report.refused.push(`${what}: its registry ${d.registry} was not applied`);
+    const why = refusal(what, existing, d.registry);
+    if (why) {
+      report.refused.push(why);
       continue;
     }
     attempt(what, () => {
