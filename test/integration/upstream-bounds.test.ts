@@ -1,13 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { startDistribution, type DistributionRegistry } from '../helpers/docker-registry.js';
-import { createTestRegistry, tempDir, type TestRegistry } from '../helpers/test-registry.js';
-import { makeImage, writeLayout, imageBlobs, type Image } from '../helpers/oci-image.js';
-import { skopeo } from '../helpers/processes.js';
+import { createTestRegistry, type TestRegistry } from '../helpers/test-registry.js';
+import { makeImage, type Image } from '../helpers/oci-image.js';
 import { startFaultyUpstream, type FaultyUpstream, type FaultMode } from '../helpers/faulty-upstream.js';
-import { replicationCore } from '../helpers/replication.js';
+import { replicationCore, seedImage } from '../helpers/replication.js';
 import { parseDigest } from '../../registry/src/oci/digest.js';
 
 /*
@@ -20,16 +18,11 @@ const CAP = 2 * 1024 * 1024;
 let up: DistributionRegistry;
 let faulty: FaultyUpstream;
 let reg: TestRegistry;
-let work: string;
 let img: Image;
 
 before(async () => {
-  work = tempDir('upstream-bounds-');
   up = await startDistribution();
-  img = await makeImage({ files: { 'data.bin': Buffer.alloc(512 * 1024, 3) } });
-  const dir = path.join(work, 'img');
-  writeLayout(dir, imageBlobs(img), { '1': img.manifest });
-  await skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:1`, `docker://${up.host}/team/app:1`]);
+  img = await seedImage(up.host, 'team/app', '1', await makeImage({ files: { 'data.bin': Buffer.alloc(512 * 1024, 3) } }));
   faulty = await startFaultyUpstream(up.url);
   reg = await createTestRegistry({
     limits: { maxBlobBytes: CAP },
@@ -42,7 +35,6 @@ after(async () => {
   await reg?.close();
   await faulty?.close();
   await up?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
   if (up) fs.rmSync(up.dir, { recursive: true, force: true });
 });
 
