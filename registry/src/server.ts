@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { BerthConfig } from './config/schema.js';
 import { ConfigError } from './config/load.js';
 import { Core } from './core.js';
-import { RegistryError } from './oci/errors.js';
+import { DomainError } from './errors.js';
 import { scanRoutes } from './http/api/scan.js';
 import { securityRoutes } from './http/api/security.js';
 import { createLogger, type Logger } from './logger.js';
@@ -158,7 +158,7 @@ export async function startServer(config: BerthConfig, opts: StartOptions = {}):
     // A scanner adapter must read what the gate holds back until it has been scanned.
     if (actor.username === SCANNER_SUBJECT) return;
     const gate = core.scan.gate(repository, digest);
-    if (!gate.allowed) throw new RegistryError('DENIED', gate.reason ?? 'pull blocked by the vulnerability policy');
+    if (!gate.allowed) throw new DomainError('DENIED', gate.reason ?? 'pull blocked by the vulnerability policy');
   });
   const proxyMetrics = new ProxyMetrics(metrics.registry);
   // Eviction runs in Core's GC sweep, which has no metrics; its events feed the counter (the bus dies with core).

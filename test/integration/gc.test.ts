@@ -10,7 +10,7 @@ import { makeImage, makeIndex, blobOf, sha256, type Blob, type Image } from '../
 import { cliPath } from '../helpers/processes.js';
 import { parseDigest } from '../../registry/src/oci/digest.js';
 import type { GcOptions, GcResult } from '../../registry/src/gc/garbage-collector.js';
-import { ErrorCodes } from '../../registry/src/oci/errors.js';
+import { v2Status as ErrorCodes } from '../../registry/src/http/errors.js';
 
 const execFileAsync = promisify(execFile);
 const HOUR = 3_600_000;

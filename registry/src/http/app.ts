@@ -9,7 +9,7 @@ import { Metrics } from './metrics.js';
 import { v2Middleware } from './v2/routes.js';
 import type { PullThroughCache } from '../proxy/pull-through.js';
 import { tokenEndpoint } from './token-endpoint.js';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import type { DiskSpace } from '../store/disk-space.js';
 import { hasBody } from './body.js';
 
@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): Koa<BerthState> {
         return;
       case '/auth/token':
         ctx.state.route = 'token';
-        if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new RegistryError('UNSUPPORTED', 'use GET or POST');
+        if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new DomainError('UNSUPPORTED', 'use GET or POST');
         await tokenEndpoint(ctx, deps.auth);
         return;
       default:

@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { anonymousPrincipal, formatScope, type AccessPolicy, type AccessScope, type Action, type Principal } from '../auth/access.js';
 import { SCANNER_SUBJECT, tokenAllows, type TokenService } from '../auth/tokens.js';
 import type { UserService } from '../auth/user-service.js';
@@ -94,7 +94,7 @@ export async function authorize(
   }
   if (deps.policy.may(auth.principal, type, name, action)) return;
   if (auth.kind === 'anonymous') throw challenge(ctx, deps, scopes, undefined, 'authentication required');
-  throw new RegistryError('DENIED', `${auth.principal.username ?? 'anonymous'} may not ${action} ${name}`);
+  throw new DomainError('DENIED', `${auth.principal.username ?? 'anonymous'} may not ${action} ${name}`);
 }
 
 /** Whether the current request may read another repository (cross-repository mount). */
@@ -117,10 +117,10 @@ function scopeActions(action: Action): Action[] {
   return action === 'push' ? ['pull', 'push'] : [action];
 }
 
-export function challenge(ctx: Ctx, deps: AuthDeps, scopes: readonly AccessScope[] | undefined, error: string | undefined, message: string): RegistryError {
+export function challenge(ctx: Ctx, deps: AuthDeps, scopes: readonly AccessScope[] | undefined, error: string | undefined, message: string): DomainError {
   const parts = [`realm="${baseUrl(ctx, deps.externalUrl)}/auth/token"`, `service="${deps.tokens.service}"`];
   // Several scopes share one space-separated attribute (the token spec's form, which clients pass on verbatim).
   if (scopes && scopes.length > 0) parts.push(`scope="${scopes.map(formatScope).join(' ')}"`);
   if (error) parts.push(`error="${error}"`);
-  return new RegistryError('UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': `Bearer ${parts.join(',')}` });
+  return new DomainError('UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': `Bearer ${parts.join(',')}` });
 }

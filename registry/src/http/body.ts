@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { RegistryError, type ErrorCode } from '../oci/errors.js';
+import { DomainError, type DomainCode } from '../errors.js';
 
 /** Reads a small request body (manifests, forms) with a hard limit; larger bodies fail with `tooLarge`. */
-export async function readSmallBody(req: IncomingMessage, limit: number, tooLarge: ErrorCode = 'SIZE_INVALID'): Promise<Buffer> {
+export async function readSmallBody(req: IncomingMessage, limit: number, tooLarge: DomainCode = 'SIZE_INVALID'): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw new RegistryError(tooLarge, `request body is larger than ${limit} bytes`);
+    throw new DomainError(tooLarge, `request body is larger than ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -14,7 +14,7 @@ export async function readSmallBody(req: IncomingMessage, limit: number, tooLarg
     total += chunk.length;
     if (total > limit) {
       req.resume();
-      throw new RegistryError(tooLarge, `request body is larger than ${limit} bytes`);
+      throw new DomainError(tooLarge, `request body is larger than ${limit} bytes`);
     }
     chunks.push(chunk);
   }

@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { anonymousPrincipal, parseScopes, type AccessScope, type Principal } from '../auth/access.js';
 import { checkCredentials, parseBasic, type AuthDeps } from './authn.js';
 import { readSmallBody } from './body.js';
@@ -17,7 +17,7 @@ export async function tokenEndpoint(ctx: Ctx, deps: AuthDeps): Promise<void> {
   if (ctx.method === 'POST') {
     const form = new URLSearchParams((await readSmallBody(ctx.req, 64 * 1024)).toString('utf8'));
     const grant = form.get('grant_type');
-    if (grant !== 'password') throw new RegistryError('UNSUPPORTED', `grant_type ${grant ?? '(none)'} is not supported`);
+    if (grant !== 'password') throw new DomainError('UNSUPPORTED', `grant_type ${grant ?? '(none)'} is not supported`);
     username = form.get('username') ?? undefined;
     password = form.get('password') ?? undefined;
     scopes = form.getAll('scope').flatMap(parseScopes);
@@ -31,7 +31,7 @@ export async function tokenEndpoint(ctx: Ctx, deps: AuthDeps): Promise<void> {
   if (username !== undefined) {
     const p = (await checkCredentials(deps, username, password ?? ''))?.principal;
     if (!p) {
-      throw new RegistryError('UNAUTHORIZED', 'invalid username or password', undefined, {
+      throw new DomainError('UNAUTHORIZED', 'invalid username or password', undefined, {
         'WWW-Authenticate': `Basic realm="${deps.tokens.service}"`,
       });
     }

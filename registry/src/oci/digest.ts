@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { RegistryError } from './errors.js';
+import { DomainError } from '../errors.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -21,14 +21,14 @@ export function isDigestAlgorithm(a: string): a is DigestAlgorithm {
 /** Parses and validates a digest string; throws DIGEST_INVALID (or UNSUPPORTED for unknown algorithms). */
 export function parseDigest(input: string): Digest {
   const m = digestPattern.exec(input);
-  if (!m) throw new RegistryError('DIGEST_INVALID', `invalid digest: ${truncate(input)}`);
+  if (!m) throw new DomainError('DIGEST_INVALID', `invalid digest: ${truncate(input)}`);
   const algorithm = m[1]!;
   const hex = m[2]!;
   if (!isDigestAlgorithm(algorithm)) {
-    throw new RegistryError('DIGEST_INVALID', `unsupported digest algorithm: ${truncate(algorithm)}`);
+    throw new DomainError('DIGEST_INVALID', `unsupported digest algorithm: ${truncate(algorithm)}`);
   }
   if (hex.length !== hexLength[algorithm] || !/^[a-f0-9]+$/.test(hex)) {
-    throw new RegistryError('DIGEST_INVALID', `invalid ${algorithm} digest: ${truncate(input)}`);
+    throw new DomainError('DIGEST_INVALID', `invalid ${algorithm} digest: ${truncate(input)}`);
   }
   return { algorithm, hex, value: `${algorithm}:${hex}` };
 }

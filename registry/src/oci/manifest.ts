@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RegistryError } from './errors.js';
+import { DomainError } from '../errors.js';
 import { tryParseDigest } from './digest.js';
 import { MediaTypes, baseMediaType, isIndexMediaType, isManifestMediaType, isValidMediaType } from './media-types.js';
 
@@ -70,26 +70,26 @@ export interface ParsedManifest {
  */
 export function parseManifest(body: Uint8Array, contentType: string | undefined): ParsedManifest {
   if (body.byteLength > MAX_MANIFEST_BYTES) {
-    throw new RegistryError('MANIFEST_TOO_LARGE', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+    throw new DomainError('MANIFEST_TOO_LARGE', `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
   }
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (e) {
-    throw new RegistryError('MANIFEST_INVALID', 'manifest is not valid JSON', { reason: (e as Error).message });
+    throw new DomainError('MANIFEST_INVALID', 'manifest is not valid JSON', { reason: (e as Error).message });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new RegistryError('MANIFEST_INVALID', 'manifest must be a JSON object');
+    throw new DomainError('MANIFEST_INVALID', 'manifest must be a JSON object');
   }
   const obj = json as Record<string, unknown>;
   const declared = baseMediaType(contentType);
   const embedded = typeof obj.mediaType === 'string' ? obj.mediaType : undefined;
 
   if (obj.schemaVersion === 1 || declared === MediaTypes.dockerSchema1 || declared === MediaTypes.dockerSchema1Signed) {
-    throw new RegistryError('MANIFEST_INVALID', 'Docker schema 1 manifests are not supported; push schema 2 or OCI');
+    throw new DomainError('MANIFEST_INVALID', 'Docker schema 1 manifests are not supported; push schema 2 or OCI');
   }
   if (embedded !== undefined && isManifestMediaType(declared) && embedded !== declared) {
-    throw new RegistryError('MANIFEST_INVALID', `mediaType ${embedded} does not match Content-Type ${declared}`);
+    throw new DomainError('MANIFEST_INVALID', `mediaType ${embedded} does not match Content-Type ${declared}`);
   }
 
   let mediaType: string;
@@ -99,7 +99,7 @@ export function parseManifest(body: Uint8Array, contentType: string | undefined)
   else mediaType = MediaTypes.ociManifest;
 
   if (!isManifestMediaType(mediaType)) {
-    throw new RegistryError('MANIFEST_INVALID', `unsupported manifest media type: ${mediaType.slice(0, 200)}`);
+    throw new DomainError('MANIFEST_INVALID', `unsupported manifest media type: ${mediaType.slice(0, 200)}`);
   }
   // Docker formats always carry mediaType; its absence means an OCI document.
   if (isIndexMediaType(mediaType)) {
@@ -130,10 +130,10 @@ export function parseManifest(body: Uint8Array, contentType: string | undefined)
   };
 }
 
-function invalid(error: z.ZodError): RegistryError {
+function invalid(error: z.ZodError): DomainError {
   const issues = error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = issues[0];
-  return new RegistryError(
+  return new DomainError(
     'MANIFEST_INVALID',
     first ? `manifest invalid at ${first.path || '<root>'}: ${first.message}` : 'manifest invalid',
     { issues },

@@ -1,4 +1,4 @@
-import { RegistryError } from './errors.js';
+import { DomainError } from '../errors.js';
 
 // Grammar from the OCI distribution spec (v1.1), section "Pulling manifests".
 const componentPattern = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
@@ -13,7 +13,7 @@ export function isValidRepositoryName(name: string): boolean {
 
 export function assertRepositoryName(name: string): void {
   if (!isValidRepositoryName(name)) {
-    throw new RegistryError('NAME_INVALID', `invalid repository name: ${name.slice(0, 300)}`);
+    throw new DomainError('NAME_INVALID', `invalid repository name: ${name.slice(0, 300)}`);
   }
 }
 
@@ -22,7 +22,7 @@ export function isValidTag(tag: string): boolean {
 }
 
 export function assertTag(tag: string): void {
-  if (!isValidTag(tag)) throw new RegistryError('TAG_INVALID', `invalid tag: ${tag.slice(0, 200)}`);
+  if (!isValidTag(tag)) throw new DomainError('TAG_INVALID', `invalid tag: ${tag.slice(0, 200)}`);
 }
 
 /** The project is the first path component; single-component names live in `library`. */

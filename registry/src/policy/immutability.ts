@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import type { Meta } from '../meta/index.js';
 import type { ImmutabilityRuleRow } from '../meta/immutability.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -108,7 +108,7 @@ export class ImmutabilityService {
     if (tag !== undefined && existingTagDigest !== undefined && existingTagDigest !== digest) {
       const rule = this.protecting(repository, tag);
       if (rule) {
-        throw new RegistryError('DENIED', `tag ${repository}:${tag} is immutable (${describe(rule)}): it stays at ${existingTagDigest}; push under a new tag`, {
+        throw new DomainError('DENIED', `tag ${repository}:${tag} is immutable (${describe(rule)}): it stays at ${existingTagDigest}; push under a new tag`, {
           repository,
           tag,
           rule: rule.id,
@@ -121,7 +121,7 @@ export class ImmutabilityService {
     if (!repo || this.meta.manifests.get(repo.id, digest)) return;
     for (const p of this.protectors(repo.id, repository, subject)) {
       if (p.rule.allowReferrers) continue;
-      throw new RegistryError(
+      throw new DomainError(
         'DENIED',
         `tag ${repository}:${p.tag} is immutable (${describe(p.rule)}) and the rule does not allow adding referrers: ${digest} names ${subject}, which the tag protects, as its subject`,
         { repository, tag: p.tag, rule: p.rule.id },
@@ -135,7 +135,7 @@ export class ImmutabilityService {
       const rule = this.protecting(repository, tag);
       if (!rule) continue;
       const what = named !== undefined ? `tag ${repository}:${tag}` : `manifest ${digest} of ${repository} is tagged ${tag}, which`;
-      throw new RegistryError('DENIED', `${what} is immutable (${describe(rule)}) and cannot be deleted`, { repository, tag, rule: rule.id });
+      throw new DomainError('DENIED', `${what} is immutable (${describe(rule)}) and cannot be deleted`, { repository, tag, rule: rule.id });
     }
     // Deleting a tag leaves the manifest; deleting the manifest must not take what an immutable tag reaches.
     if (named === undefined) this.refuseIfReached(repository, 'manifest', digest);
@@ -150,7 +150,7 @@ export class ImmutabilityService {
     const repo = this.meta.repositories.get(repository);
     if (!repo) return;
     for (const p of this.protectors(repo.id, repository, digest)) {
-      throw new RegistryError(
+      throw new DomainError(
         'DENIED',
         `${kind} ${digest} of ${repository} is part of tag ${repository}:${p.tag}, which is immutable (${describe(p.rule)}), and cannot be deleted`,
         { repository, tag: p.tag, rule: p.rule.id },

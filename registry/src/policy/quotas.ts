@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import type { Meta } from '../meta/index.js';
 import type { ProjectQuotaRow } from '../meta/quotas.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -62,7 +62,7 @@ export class QuotaService {
     // Content the project already holds (another repository's layer, a re-push) costs nothing more.
     if (digest !== undefined ? this.meta.quotas.holds(project, digest) : this.meta.quotas.holdsAtLeast(project, size)) return;
     const what = digest !== undefined ? `${digest} (${formatBytes(size)})` : `an upload of at least ${formatBytes(size)}`;
-    throw new RegistryError(
+    throw new DomainError(
       'DENIED',
       `quota of project ${project} exceeded: used ${formatBytes(q.usedBytes)} of ${formatBytes(q.limitBytes)}; ${what} does not fit`,
       { project, usedBytes: q.usedBytes, limitBytes: q.limitBytes, sizeBytes: size },

@@ -1,4 +1,4 @@
-import { isRegistryError } from '../oci/errors.js';
+import { isDomainError } from '../errors.js';
 import type { Registry } from '../registry/index.js';
 import type { Actor } from '../registry/context.js';
 import type { RetentionPlan } from './retention-planner.js';
@@ -30,7 +30,7 @@ export async function executeRetentionPlan(plan: RetentionPlan, registry: Regist
       return true;
     } catch (e) {
       // Gone already (a client deleted it meanwhile): the plan's intent holds.
-      if (isRegistryError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return false;
+      if (isDomainError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return false;
       out.errors.push(`${label}: ${(e as Error).message}`);
       return false;
     }

@@ -5,7 +5,7 @@ import type { Registry } from '../registry/index.js';
 import type { StoragePaths } from '../store/paths.js';
 import { FillFile } from '../store/fill-file.js';
 import type { Digest } from '../oci/digest.js';
-import { isRegistryError } from '../oci/errors.js';
+import { isDomainError } from '../errors.js';
 import { UpstreamError, isUpstreamError } from '../upstream/errors.js';
 import { InFlight } from './inflight.js';
 import type { UpstreamGate } from './upstreams.js';
@@ -86,7 +86,7 @@ export class BlobFiller {
           this.metrics?.upstreamBytes.inc({ registry: registryName }, batchBytes);
         }
       } catch (e) {
-        if (isUpstreamError(e) || isRegistryError(e)) throw e;
+        if (isUpstreamError(e) || isDomainError(e)) throw e;
         throw new UpstreamError('unavailable', `the upstream body of ${digest.value} broke off after ${file.written} bytes: ${(e as Error).message}`);
       }
       const actual = file.digestHex();
@@ -105,7 +105,7 @@ export class BlobFiller {
       const err = e instanceof Error ? e : new Error(String(e));
       await file.fail(err);
       // A full disk here is not the upstream's fault: it must not trip the circuit breaker.
-      if (!isRegistryError(e)) this.gate.report(registryName, err);
+      if (!isDomainError(e)) this.gate.report(registryName, err);
       this.log.warn({ err: err.message, repository, digest: digest.value, registry: registryName }, 'proxy blob fill failed; nothing was stored');
     }
   }

@@ -2,7 +2,7 @@ import type { Meta } from '../meta/index.js';
 import type { CacheEntry } from '../meta/remotes.js';
 import type { Registry } from '../registry/index.js';
 import type { EventBus } from '../events/event-bus.js';
-import { isRegistryError } from '../oci/errors.js';
+import { isDomainError } from '../errors.js';
 import type { ProxyProjectService } from './proxy-projects.js';
 import type { GcSweep } from '../gc/garbage-collector.js';
 
@@ -67,7 +67,7 @@ export class CacheEvictor implements GcSweep {
       }
     } catch (err) {
       // Deleted meanwhile (an earlier eviction of its index took it, or an admin did): nothing to do.
-      if (isRegistryError(err) && err.code === 'MANIFEST_UNKNOWN') return false;
+      if (isDomainError(err) && err.code === 'MANIFEST_UNKNOWN') return false;
       throw err;
     }
     this.meta.proxyCache.dropUnusedLinks(e.repoId);

@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import type { Meta } from '../meta/index.js';
 import type { DefinitionRow, DefinitionSource } from '../meta/remotes.js';
 import { assertApiMayEdit } from '../config/ownership.js';
@@ -71,7 +71,7 @@ export class ProxyProjectService {
   /** Admin API: a new API-owned proxy project. */
   create(input: ProxyProjectInput): ProxyProject {
     const spec = proxyProjectSchema.parse(input);
-    if (this.byProject.has(spec.project)) throw new RegistryError('DENIED', `proxy project ${spec.project} exists already`);
+    if (this.byProject.has(spec.project)) throw new DomainError('DENIED', `proxy project ${spec.project} exists already`);
     this.save(spec, 'api');
     return this.get(spec.project)!;
   }
@@ -79,7 +79,7 @@ export class ProxyProjectService {
   /** Admin API: changes an API-owned proxy project (file-owned and detached ones are refused with an OwnershipError). */
   update(project: string, patch: Partial<ProxyProjectInput>): ProxyProject {
     const existing = this.get(project);
-    if (!existing) throw new RegistryError('NAME_UNKNOWN', `proxy project ${project} is not defined`);
+    if (!existing) throw new DomainError('NAME_UNKNOWN', `proxy project ${project} is not defined`);
     assertApiMayEdit(`proxy project ${project}`, existing, 'change');
     const { source: _s, detached: _d, createdAt: _c, updatedAt: _u, ...current } = existing;
     this.save(proxyProjectSchema.parse({ ...current, ...patch, project }), 'api');
@@ -122,16 +122,16 @@ export class ProxyProjectService {
   }
 
   private save(spec: ProxyProjectConfig, source: DefinitionSource): void {
-    if (spec.project === 'library') throw new RegistryError('DENIED', 'the library project holds local images and cannot be a proxy');
-    if (!this.registries.get(spec.registry)) throw new RegistryError('NAME_UNKNOWN', `registry ${spec.registry} is not defined`);
+    if (spec.project === 'library') throw new DomainError('DENIED', 'the library project holds local images and cannot be a proxy');
+    if (!this.registries.get(spec.registry)) throw new DomainError('NAME_UNKNOWN', `registry ${spec.registry} is not defined`);
     for (const host of spec.mirrorFor) {
       const other = this.byMirror.get(normaliseHost(host));
       // Only attached projects route mirror pulls, so a detached one never holds a host against the file.
-      if (other && other.project !== spec.project) throw new RegistryError('DENIED', `${host} is mirrored by ${other.project} already`);
+      if (other && other.project !== spec.project) throw new DomainError('DENIED', `${host} is mirrored by ${other.project} already`);
     }
     const existingProject = this.meta.repositories.project(spec.project);
     if (existingProject && existingProject.kind !== 'proxy' && this.meta.proxyCache.projectHasRepositories(spec.project)) {
-      throw new RegistryError('DENIED', `project ${spec.project} holds pushed repositories; choose another name for the proxy project`);
+      throw new DomainError('DENIED', `project ${spec.project} holds pushed repositories; choose another name for the proxy project`);
     }
     this.meta.tx(() => {
       this.meta.repositories.ensureProject(spec.project, { public: spec.public, kind: 'proxy' });

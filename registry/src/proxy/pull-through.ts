@@ -7,7 +7,7 @@ import type { Page } from '../registry/content-service.js';
 import type { StoragePaths } from '../store/paths.js';
 import type { ByteRange } from '../store/blob-store.js';
 import type { ByteSink } from '../store/send-file.js';
-import { RegistryError, isRegistryError } from '../oci/errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import { looksLikeDigest, parseDigest } from '../oci/digest.js';
 import { assertTag } from '../oci/reference.js';
 import { UpstreamError, isUpstreamError } from '../upstream/errors.js';
@@ -155,7 +155,7 @@ export class PullThroughCache {
     try {
       if (head) {
         const size = await this.gate.call(t.proxy.registry, (c) => c.headBlob(upstreamRepo, digest.value, { retries: 0 }));
-        if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository} upstream`);
+        if (size === undefined) throw new DomainError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository} upstream`);
         return { size: size >= 0 ? size : undefined, cached: false, open: () => { throw new Error('HEAD has no body'); } };
       }
       const fill = await this.blobs.fill(t.proxy.registry, repository, upstreamRepo, digest);
@@ -178,7 +178,7 @@ export class PullThroughCache {
       const page = await this.gate.call(t.proxy.registry, (c) => c.tags(upstreamRepo, { ...(n !== undefined ? { n } : {}), ...(last ? { last } : {}) }, { retries: 0 }));
       return { items: page.items, next: page.next };
     } catch (e) {
-      if (isUpstreamError(e) && e.kind === 'not_found') throw new RegistryError('NAME_UNKNOWN', `${repository} is not known upstream`);
+      if (isUpstreamError(e) && e.kind === 'not_found') throw new DomainError('NAME_UNKNOWN', `${repository} is not known upstream`);
       return this.registry.content.tags(repository, n, last);
     }
   }
@@ -220,9 +220,9 @@ export class PullThroughCache {
         await this.registry.cacheFill.putManifest(repository, tag ?? m.digest, m.bytes, m.mediaType, { username: undefined });
       } catch (e) {
         // The upstream sent something that is not a manifest we accept: nothing is stored.
-        if (isRegistryError(e) && (e.code === 'MANIFEST_INVALID' || e.code === 'MANIFEST_TOO_LARGE' || e.code === 'DIGEST_INVALID')) {
+        if (isDomainError(e) && (e.code === 'MANIFEST_INVALID' || e.code === 'MANIFEST_TOO_LARGE' || e.code === 'DIGEST_INVALID')) {
           this.gate.report(proxy.registry, new Error(e.message));
-          throw new RegistryError('UPSTREAM_UNAVAILABLE', `${proxy.registry} sent an invalid manifest for ${upstreamRepo}:${reference}: ${e.message}`);
+          throw new DomainError('UPSTREAM_UNAVAILABLE', `${proxy.registry} sent an invalid manifest for ${upstreamRepo}:${reference}: ${e.message}`);
         }
         throw e;
       }
@@ -241,7 +241,7 @@ export class PullThroughCache {
     try {
       return { digest: this.registry.manifests.resolve(repository, reference).row.digest };
     } catch (e) {
-      if (isRegistryError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return undefined;
+      if (isDomainError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return undefined;
       throw e;
     }
   }
@@ -251,7 +251,7 @@ export class PullThroughCache {
       const info = this.registry.blobs.stat(repository, digest);
       return { size: info.size, cached: true, open: (range) => this.registry.blobs.open(info, range), send: (range, sink) => this.registry.blobs.send(info, range, sink) };
     } catch (e) {
-      if (isRegistryError(e) && e.code === 'BLOB_UNKNOWN') return undefined;
+      if (isDomainError(e) && e.code === 'BLOB_UNKNOWN') return undefined;
       throw e;
     }
   }
@@ -269,15 +269,15 @@ export class PullThroughCache {
     switch (u.kind) {
       case 'not_found':
         return kind === 'blob'
-          ? new RegistryError('BLOB_UNKNOWN', `${reference} is not in ${repository} upstream`, detail)
-          : new RegistryError('MANIFEST_UNKNOWN', `${reference} is not in ${repository} (upstream says 404)`, detail);
+          ? new DomainError('BLOB_UNKNOWN', `${reference} is not in ${repository} upstream`, detail)
+          : new DomainError('MANIFEST_UNKNOWN', `${reference} is not in ${repository} (upstream says 404)`, detail);
       case 'unauthorized':
       case 'denied':
-        return new RegistryError('DENIED', `the upstream of ${repository} refused access; check the registry's username and secret`, detail);
+        return new DomainError('DENIED', `the upstream of ${repository} refused access; check the registry's username and secret`, detail);
       case 'unavailable':
-        return new RegistryError('UPSTREAM_UNAVAILABLE', `${reference} is not cached in ${repository} and the upstream is unavailable`, detail, u.retryAfterSeconds !== undefined ? { 'Retry-After': String(u.retryAfterSeconds) } : {});
+        return new DomainError('UPSTREAM_UNAVAILABLE', `${reference} is not cached in ${repository} and the upstream is unavailable`, detail, u.retryAfterSeconds !== undefined ? { 'Retry-After': String(u.retryAfterSeconds) } : {});
       case 'invalid':
-        return new RegistryError('UPSTREAM_UNAVAILABLE', `the upstream of ${repository} sent invalid content for ${reference}; nothing was stored`, detail);
+        return new DomainError('UPSTREAM_UNAVAILABLE', `the upstream of ${repository} sent invalid content for ${reference}; nothing was stored`, detail);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { parseDigest, type Digest } from '../oci/digest.js';
 import { assertRepositoryName } from '../oci/reference.js';
 import type { ByteRange } from '../store/blob-store.js';
@@ -30,7 +30,7 @@ export class BlobService {
     assertRepositoryName(repository);
     const repo = this.ctx.meta.repositories.get(repository);
     const size = repo && this.ctx.meta.blobs.linkedSize(repo.id, digest.value);
-    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository}`);
+    if (size === undefined) throw new DomainError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository}`);
     return { digest, size };
   }
 
@@ -75,7 +75,7 @@ export class BlobService {
     const repo = this.ctx.repository(repository);
     for (const guard of this.deleteGuards) guard({ repository, digest: digest.value, actor });
     if (!this.ctx.meta.blobs.unlink(repo.id, digest.value)) {
-      throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository}`);
+      throw new DomainError('BLOB_UNKNOWN', `blob ${digest.value} is not in ${repository}`);
     }
     this.ctx.events.emit('blob.deleted', { repository, digest: digest.value, actor: actor.username });
   }

@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { parseDigest } from '../oci/digest.js';
 import { assertRepositoryName } from '../oci/reference.js';
 import { MediaTypes } from '../oci/media-types.js';
@@ -54,7 +54,7 @@ export class ContentService {
 
 function page(n: number | undefined, fetch: (limit: number) => string[]): Page<string> {
   if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
-    throw new RegistryError('PAGINATION_NUMBER_INVALID', 'n must be a non-negative integer');
+    throw new DomainError('PAGINATION_NUMBER_INVALID', 'n must be a non-negative integer');
   }
   if (n === 0) return { items: [], next: undefined };
   const limit = n === undefined ? Number.MAX_SAFE_INTEGER : Math.min(n, ContentService.maxPage);

@@ -3,7 +3,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { UploadStore } from '../store/upload-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RepositoryRow } from '../meta/repositories.js';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import type { Digest } from '../oci/digest.js';
 import { storageError } from '../store/fs-util.js';
 import { assertRepositoryName, projectOf } from '../oci/reference.js';
@@ -55,7 +55,7 @@ export class RegistryContext {
   repository(name: string): RepositoryRow {
     assertRepositoryName(name);
     const repo = this.meta.repositories.get(name);
-    if (!repo) throw new RegistryError('NAME_UNKNOWN', `repository ${name} is not known to this registry`);
+    if (!repo) throw new DomainError('NAME_UNKNOWN', `repository ${name} is not known to this registry`);
     return repo;
   }
 

@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import { assertRepositoryName, assertTag } from '../oci/reference.js';
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
@@ -70,14 +70,14 @@ export class ImportService {
       assertRepositoryName(m.repository);
       m.tags.forEach(assertTag);
       if (digestOf(m.body, parseDigest(m.digest).algorithm) !== m.digest) {
-        throw new RegistryError('DIGEST_INVALID', `manifest bytes do not match ${m.digest}`);
+        throw new DomainError('DIGEST_INVALID', `manifest bytes do not match ${m.digest}`);
       }
       parsed.set(m, parseManifest(m.body, m.mediaType));
     }
     const sizes = new Map<string, number>();
     for (const b of batch.blobs) {
       if (b.file === undefined && !this.hasBlob(b.digest)) {
-        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `blob ${b.digest} is neither in the import nor in the registry`, { digest: b.digest });
+        throw new DomainError('MANIFEST_BLOB_UNKNOWN', `blob ${b.digest} is neither in the import nor in the registry`, { digest: b.digest });
       }
       sizes.set(b.digest, b.file === undefined ? meta.blobs.size(b.digest)! : b.size);
     }
@@ -125,7 +125,7 @@ export class ImportService {
           for (const d of p.blobs.filter(isStored)) {
             const size = sizes.get(d.digest) ?? meta.blobs.size(d.digest);
             if (size === undefined) {
-              throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest ${m.digest} in ${m.repository} uses blob ${d.digest}, which is missing`, { digest: d.digest });
+              throw new DomainError('MANIFEST_BLOB_UNKNOWN', `manifest ${m.digest} in ${m.repository} uses blob ${d.digest}, which is missing`, { digest: d.digest });
             }
             if (meta.blobs.linkedSize(repo.id, d.digest) === undefined) {
               this.ctx.checkContent({ repository: m.repository, digest: d.digest, size, cacheFill: false });
@@ -135,7 +135,7 @@ export class ImportService {
           }
           for (const d of p.manifests) {
             if (!meta.manifests.get(repo.id, d.digest)) {
-              throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `index ${m.digest} in ${m.repository} lists manifest ${d.digest}, which is missing`, { digest: d.digest });
+              throw new DomainError('MANIFEST_BLOB_UNKNOWN', `index ${m.digest} in ${m.repository} lists manifest ${d.digest}, which is missing`, { digest: d.digest });
             }
           }
           if (isNew) {

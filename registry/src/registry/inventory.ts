@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { parseDigest } from '../oci/digest.js';
 import { parseManifest, type Descriptor } from '../oci/manifest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
@@ -58,7 +58,7 @@ export class Inventory {
     assertRepositoryName(name);
     const q = this.ctx.meta.inventory;
     const summary = q.repository(name);
-    if (!summary) throw new RegistryError('NAME_UNKNOWN', `repository ${name} is not known to this registry`);
+    if (!summary) throw new DomainError('NAME_UNKNOWN', `repository ${name} is not known to this registry`);
     const tags = q.tags(name);
     const tagsByDigest = groupTags(tags);
     const manifests = q.manifests(name, manifestLimit).map((m) => this.view(name, m, tagsByDigest.get(m.digest) ?? []));
@@ -70,7 +70,7 @@ export class Inventory {
     const digest = parseDigest(digestStr).value;
     const q = this.ctx.meta.inventory;
     const row = q.manifest(name, digest);
-    if (!row) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${name}`);
+    if (!row) throw new DomainError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${name}`);
     const tags = q.tags(name).filter((t) => t.digest === digest).map((t) => t.name);
     const base = this.view(name, row, tags);
     const bytes = await this.ctx.store.readSmall(parseDigest(digest));

@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest.js';
 import { assertRepositoryName, assertTag, isValidTag } from '../oci/reference.js';
 import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
@@ -78,7 +78,7 @@ export class ManifestService {
       const expected = parseDigest(reference);
       digest = digestOf(body, expected.algorithm);
       if (digest !== expected.value) {
-        throw new RegistryError('DIGEST_INVALID', `manifest has digest ${digest}, not ${expected.value}`);
+        throw new DomainError('DIGEST_INVALID', `manifest has digest ${digest}, not ${expected.value}`);
       }
     } else {
       assertTag(reference);
@@ -145,7 +145,7 @@ export class ManifestService {
     }
     // A reading of a reference that is no valid tag is a plain miss (404, as in Distribution and the
     // conformance suite): nothing can be stored under it. Writes still refuse it with TAG_INVALID.
-    if (!row) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 200)} is not in ${repository}`);
+    if (!row) throw new DomainError('MANIFEST_UNKNOWN', `manifest ${reference.slice(0, 200)} is not in ${repository}`);
     return { repo, row };
   }
 
@@ -177,7 +177,7 @@ export class ManifestService {
         for (const guard of this.deleteGuards) guard({ repository, digest, tag: undefined, tags, actor });
       }
       if (!meta.manifests.delete(repo.id, digest)) {
-        throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${repository}`);
+        throw new DomainError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${repository}`);
       }
       this.ctx.events.emit('manifest.deleted', { repository, digest, actor: actor.username });
       return;
@@ -186,7 +186,7 @@ export class ManifestService {
     const digest = meta.manifests.tagDigest(repo.id, reference);
     if (digest) for (const guard of this.deleteGuards) guard({ repository, digest, tag: reference, tags: [reference], actor });
     if (!digest || !meta.manifests.deleteTag(repo.id, reference)) {
-      throw new RegistryError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repository}`);
+      throw new DomainError('MANIFEST_UNKNOWN', `tag ${reference} is not in ${repository}`);
     }
     this.ctx.events.emit('tag.deleted', { repository, tag: reference, digest, actor: actor.username });
   }
@@ -197,12 +197,12 @@ export class ManifestService {
     for (const d of manifest.blobs) {
       if (!isStored(d)) continue;
       if (!repo || meta.blobs.linkedSize(repo.id, d.digest) === undefined) {
-        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `blob ${d.digest} is not in ${repository}`, { digest: d.digest });
+        throw new DomainError('MANIFEST_BLOB_UNKNOWN', `blob ${d.digest} is not in ${repository}`, { digest: d.digest });
       }
     }
     for (const d of manifest.manifests) {
       if (!repo || !meta.manifests.get(repo.id, d.digest)) {
-        throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest ${d.digest} is not in ${repository}`, { digest: d.digest });
+        throw new DomainError('MANIFEST_BLOB_UNKNOWN', `manifest ${d.digest} is not in ${repository}`, { digest: d.digest });
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { parseDigest, type Digest } from '../oci/digest.js';
 import { assertRepositoryName } from '../oci/reference.js';
 import type { UploadState } from '../store/upload-store.js';
@@ -37,14 +37,14 @@ export class UploadService {
     const { repository, id } = upload;
     if (opts.rangeStart !== undefined) {
       if (opts.rangeStart !== upload.offset) {
-        throw new RegistryError('RANGE_INVALID', `chunk starts at ${opts.rangeStart}, the upload has ${upload.offset} bytes`, undefined, {
+        throw new DomainError('RANGE_INVALID', `chunk starts at ${opts.rangeStart}, the upload has ${upload.offset} bytes`, undefined, {
           Range: rangeHeader(upload.offset),
           Location: uploadLocation(repository, id),
           'Docker-Upload-UUID': id,
         });
       }
       if (opts.rangeEnd !== undefined && opts.contentLength !== undefined && opts.rangeEnd - opts.rangeStart + 1 !== opts.contentLength) {
-        throw new RegistryError('RANGE_INVALID', 'Content-Range does not match Content-Length', undefined, {
+        throw new DomainError('RANGE_INVALID', 'Content-Range does not match Content-Length', undefined, {
           Range: rangeHeader(upload.offset),
         });
       }
@@ -66,7 +66,7 @@ export class UploadService {
     try {
       return step();
     } catch (e) {
-      if (e instanceof RegistryError && e.code === 'DENIED') await this.ctx.uploads.remove(id);
+      if (e instanceof DomainError && e.code === 'DENIED') await this.ctx.uploads.remove(id);
       throw e;
     }
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { RegistryError, isRegistryError } from '../oci/errors.js';
+import { DomainError, isDomainError } from '../errors.js';
 import { parseDigest } from '../oci/digest.js';
 import { projectOf } from '../oci/reference.js';
 import type { Registry, Actor } from '../registry/index.js';
@@ -42,7 +42,7 @@ export class LocalSide implements SourceSide, DestinationSide {
       const { row } = this.registry.manifests.resolve(repository, reference);
       return { digest: row.digest, mediaType: row.mediaType };
     } catch (e) {
-      if (isRegistryError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return undefined;
+      if (isDomainError(e) && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) return undefined;
       throw e;
     }
   }
@@ -72,7 +72,7 @@ export class LocalSide implements SourceSide, DestinationSide {
       this.registry.blobs.stat(repository, digest);
       return true;
     } catch (e) {
-      if (isRegistryError(e) && e.code === 'BLOB_UNKNOWN') return false;
+      if (isDomainError(e) && e.code === 'BLOB_UNKNOWN') return false;
       throw e;
     }
   }
@@ -132,7 +132,7 @@ export class LocalSide implements SourceSide, DestinationSide {
       await this.registry.uploads.complete(w.repository, upload.id, w.digest, undefined, {}, this.actor);
     } catch (e) {
       // The bytes are all there and wrong (the source changed under the digest): start afresh next time.
-      if (isRegistryError(e) && (e.code === 'DIGEST_INVALID' || e.code === 'SIZE_INVALID')) {
+      if (isDomainError(e) && (e.code === 'DIGEST_INVALID' || e.code === 'SIZE_INVALID')) {
         this.table.dropUpload(rule, w.repository, w.digest);
         await this.registry.uploads.cancel(w.repository, upload.id).catch(() => undefined);
       }
@@ -179,7 +179,7 @@ export class LocalSide implements SourceSide, DestinationSide {
 
   private assertWritable(repository: string): void {
     if (this.registry.ctx.meta.repositories.project(projectOf(repository))?.kind === 'proxy') {
-      throw new RegistryError('DENIED', `${repository} is in a proxy project; replicate into a local project`);
+      throw new DomainError('DENIED', `${repository} is in a proxy project; replicate into a local project`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { ReplicationRule } from '../config/replication.js';
-import { isRegistryError } from '../oci/errors.js';
+import { isDomainError } from '../errors.js';
 import type { DestinationSide, ManifestRef, SourceSide } from './sides.js';
 import { destinationName, latestTags, repositorySelector, tagFilter } from './selection.js';
 import { mapLimit } from './retry.js';
@@ -141,7 +141,7 @@ async function planDeletions(dest: DestinationSide, repo: string, found: { tag: 
 
 /** A destination that refuses the name (invalid for it) counts as not having it; the copy reports why. */
 function destMiss(e: unknown): undefined {
-  if (isRegistryError(e) && e.code === 'NAME_INVALID') return undefined;
+  if (isDomainError(e) && e.code === 'NAME_INVALID') return undefined;
   throw e;
 }
 

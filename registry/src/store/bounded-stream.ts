@@ -32,7 +32,7 @@ export interface Bounds {
   max: number;
   /** `max` is a declared length: ending with fewer bytes is an error too. */
   exact?: boolean;
-  /** The error to fail with (callers speak their layer's language: RegistryError, UpstreamError …). */
+  /** The error to fail with (callers speak their layer's language: DomainError, UpstreamError …). */
   error?: (v: BoundsViolation) => Error;
 }
 

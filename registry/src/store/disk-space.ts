@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 
 export interface DiskStatus {
   /** Free bytes of the data folder's filesystem as statfs reports them (what unprivileged writers may use). */
@@ -112,10 +112,10 @@ export class DiskSpace extends EventEmitter<DiskSpaceEvents> {
   }
 
   /** The 507 for a write that does not fit (also used when a stream passes the room admit() gave it). */
-  fullError(bytes?: number): RegistryError {
+  fullError(bytes?: number): DomainError {
     const s = this.last;
     const what = bytes !== undefined ? `${mib(bytes)} do not fit` : 'no room for new content';
-    return new RegistryError(
+    return new DomainError(
       'STORAGE_FULL',
       `disk full: ${what}; ${mib(s.freeBytes + s.ballastBytes)} free on the data disk, ${mib(s.reserveBytes)} reserve kept for deletes and garbage collection (storage.reserveMiB); nothing was stored`,
       { freeBytes: s.freeBytes + s.ballastBytes, reserveBytes: s.reserveBytes },

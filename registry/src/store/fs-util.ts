@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 
 /** fsync a directory so that a rename inside it survives a power loss. */
 export function fsyncDirSync(dir: string): void {
@@ -23,7 +23,7 @@ export function isDiskFull(e: unknown): boolean {
 /** Maps filesystem errors that a client should hear about to registry errors. */
 export function storageError(e: unknown): unknown {
   if (isDiskFull(e)) {
-    return new RegistryError('STORAGE_FULL', 'the registry storage is full; nothing was stored');
+    return new DomainError('STORAGE_FULL', 'the registry storage is full; nothing was stored');
   }
   return e;
 }

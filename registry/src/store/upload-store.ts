@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import { randomUUID, type Hash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import { newHasher, type Digest } from '../oci/digest.js';
 import { StoragePaths } from './paths.js';
 import { storageError } from './fs-util.js';
@@ -51,8 +51,8 @@ export class UploadStore {
   }
 
   /** The STORAGE_FULL error for a stream that outgrew what admit() allowed. */
-  fullError(): RegistryError {
-    return this.space?.fullError() ?? new RegistryError('STORAGE_FULL');
+  fullError(): DomainError {
+    return this.space?.fullError() ?? new DomainError('STORAGE_FULL');
   }
 
   async create(repository: string): Promise<UploadState> {
@@ -74,16 +74,16 @@ export class UploadStore {
 
   /** The session, checked to belong to this repository. Unknown or foreign ids are BLOB_UPLOAD_UNKNOWN. */
   async get(repository: string, id: string): Promise<UploadState> {
-    if (!UploadStore.idPattern.test(id)) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
+    if (!UploadStore.idPattern.test(id)) throw new DomainError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
     let info: UploadInfo;
     let size: number;
     try {
       info = JSON.parse(await fsp.readFile(this.paths.uploadInfo(id), 'utf8')) as UploadInfo;
       size = (await fsp.stat(this.paths.uploadData(id))).size;
     } catch {
-      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
+      throw new DomainError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
     }
-    if (info.repository !== repository) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
+    if (info.repository !== repository) throw new DomainError('BLOB_UPLOAD_UNKNOWN', 'unknown upload id');
     return { ...info, offset: size };
   }
 
@@ -94,7 +94,7 @@ export class UploadStore {
   async append(upload: UploadState, body: Readable, opts: { expectedBytes?: number } = {}): Promise<number> {
     const { id } = upload;
     if (this.busy.has(id)) {
-      throw new RegistryError('RANGE_INVALID', 'another chunk for this upload is still being written');
+      throw new DomainError('RANGE_INVALID', 'another chunk for this upload is still being written');
     }
     this.busy.add(id);
     const start = upload.offset;
@@ -114,7 +114,7 @@ export class UploadStore {
       max: expected ?? Math.max(0, cap - start),
       exact: expected !== undefined,
       error: (v) =>
-        new RegistryError(
+        new DomainError(
           'SIZE_INVALID',
           expected === undefined
             ? `the upload is larger than the ${cap} bytes allowed (limits.maxBlobBytes)`
@@ -167,7 +167,7 @@ export class UploadStore {
       actual = h.digest('hex');
     }
     if (actual !== digest.hex) {
-      throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${digest.algorithm}:${actual}, not ${digest.value}`);
+      throw new DomainError('DIGEST_INVALID', `uploaded content has digest ${digest.algorithm}:${actual}, not ${digest.value}`);
     }
     const fh = await fsp.open(file, 'r+');
     try {

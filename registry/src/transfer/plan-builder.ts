@@ -1,6 +1,6 @@
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { parseDigest } from '../oci/digest.js';
-import { isRegistryError } from '../oci/errors.js';
+import { isDomainError } from '../errors.js';
 import { isStored } from '../registry/manifest-service.js';
 import type { ImportBatch, ImportBlob, ImportManifest } from '../registry/import-service.js';
 import { TransferError } from './errors.js';
@@ -45,7 +45,7 @@ export class PlanBuilder {
     try {
       parsed = parseManifest(body, mediaType);
     } catch (e) {
-      if (isRegistryError(e)) throw new TransferError('FORMAT', `${where}: manifest ${digest}: ${e.message}`);
+      if (isDomainError(e)) throw new TransferError('FORMAT', `${where}: manifest ${digest}: ${e.message}`);
       throw e;
     }
     for (const child of parsed.manifests) {

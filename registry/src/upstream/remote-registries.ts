@@ -1,4 +1,4 @@
-import { RegistryError } from '../oci/errors.js';
+import { DomainError } from '../errors.js';
 import type { Meta } from '../meta/index.js';
 import type { DefinitionRow, DefinitionSource } from '../meta/remotes.js';
 import { remoteRegistrySchema, type RemoteRegistryConfig, type RemoteRegistryInput } from '../config/remotes.js';
@@ -43,7 +43,7 @@ export class RemoteRegistryService {
   /** Admin API: a new API-owned registry. */
   create(input: RemoteRegistryInput): RemoteRegistry {
     const spec = remoteRegistrySchema.parse(input);
-    if (this.meta.remoteRegistries.get(spec.name)) throw new RegistryError('DENIED', `registry ${spec.name} exists already`);
+    if (this.meta.remoteRegistries.get(spec.name)) throw new DomainError('DENIED', `registry ${spec.name} exists already`);
     this.meta.remoteRegistries.upsert(spec.name, spec, 'api');
     return this.get(spec.name)!;
   }
@@ -51,7 +51,7 @@ export class RemoteRegistryService {
   /** Admin API: changes an API-owned registry (file-owned and detached ones are refused with an OwnershipError). */
   update(name: string, patch: Partial<RemoteRegistryInput>): RemoteRegistry {
     const existing = this.get(name);
-    if (!existing) throw new RegistryError('NAME_UNKNOWN', `registry ${name} is not defined`);
+    if (!existing) throw new DomainError('NAME_UNKNOWN', `registry ${name} is not defined`);
     assertApiMayEdit(`registry ${name}`, existing, 'change');
     const { source: _s, detached: _d, createdAt: _c, updatedAt: _u, ...current } = existing;
     const spec = remoteRegistrySchema.parse({ ...current, ...patch, name });
@@ -66,7 +66,7 @@ export class RemoteRegistryService {
     if (!existing) return false;
     assertApiMayEdit(`registry ${name}`, existing, 'delete');
     const user = inUse(name);
-    if (user) throw new RegistryError('DENIED', `registry ${name} is used by ${user}`);
+    if (user) throw new DomainError('DENIED', `registry ${name} is used by ${user}`);
     const gone = this.meta.remoteRegistries.delete(name);
     this.changed(name);
     return gone;
@@ -91,7 +91,7 @@ export class RemoteRegistryService {
   /** The client for a registry (kept while its definition is unchanged). */
   client(name: string): UpstreamClient {
     const def = this.get(name);
-    if (!def) throw new RegistryError('NAME_UNKNOWN', `registry ${name} is not defined`);
+    if (!def) throw new DomainError('NAME_UNKNOWN', `registry ${name} is not defined`);
     const cached = this.clients.get(name);
     if (cached && cached.updatedAt === def.updatedAt) return cached.client;
     void cached?.client.close();

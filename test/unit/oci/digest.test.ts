@@ -1,7 +1,8 @@
 import { test } from 'node:test';
+import { isDomainError } from '../../../registry/src/errors.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { parseDigest, tryParseDigest, digestOf, isRegistryError } from '../../../registry/src/oci/index.js';
+import { parseDigest, tryParseDigest, digestOf } from '../../../registry/src/oci/index.js';
 
 const hex256 = createHash('sha256').update('berth').digest('hex');
 const hex512 = createHash('sha512').update('berth').digest('hex');
@@ -10,7 +11,7 @@ function code(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (e) {
-    return isRegistryError(e) ? e.code : `not a RegistryError: ${String(e)}`;
+    return isDomainError(e) ? e.code : `not a DomainError: ${String(e)}`;
   }
   return undefined;
 }

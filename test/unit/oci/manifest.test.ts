@@ -1,6 +1,7 @@
 import { test } from 'node:test';
+import { isDomainError } from '../../../registry/src/errors.js';
 import assert from 'node:assert/strict';
-import { MediaTypes, MAX_MANIFEST_BYTES, parseManifest, digestOf, isRegistryError } from '../../../registry/src/oci/index.js';
+import { MediaTypes, MAX_MANIFEST_BYTES, parseManifest, digestOf } from '../../../registry/src/oci/index.js';
 
 const d = (s: string, alg: 'sha256' | 'sha512' = 'sha256'): string => digestOf(s, alg);
 const config = { mediaType: MediaTypes.ociConfig, digest: d('config'), size: 6 };
@@ -13,7 +14,7 @@ function rejects(body: unknown, contentType: string | undefined, expected = 'MAN
   assert.throws(
     () => parseManifest(bytes(body), contentType),
     (e: unknown) => {
-      assert.ok(isRegistryError(e), String(e));
+      assert.ok(isDomainError(e), String(e));
       assert.equal(e.code, expected, e.message);
       if (pattern) assert.match(e.message, pattern);
       return true;
@@ -164,7 +165,7 @@ test('bad descriptors are refused with a detail naming the field', () => {
       parseManifest(bytes({ ...ociManifest, config: cfg }), MediaTypes.ociManifest);
       assert.fail(`accepted config ${JSON.stringify(cfg)}`);
     } catch (e) {
-      assert.ok(isRegistryError(e));
+      assert.ok(isDomainError(e));
       assert.equal(e.code, 'MANIFEST_INVALID');
       assert.match(e.message, new RegExp(pathName.replace('.', '\\.')));
       const issues = (e.detail as { issues: { path: string }[] }).issues;

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { isDomainError } from '../../../registry/src/errors.js';
 import assert from 'node:assert/strict';
 import {
   assertRepositoryName,
@@ -7,7 +8,6 @@ import {
   isValidTag,
   projectOf,
   MAX_NAME_LENGTH,
-  isRegistryError,
 } from '../../../registry/src/oci/index.js';
 
 test('repository names that follow the distribution-spec grammar are accepted', () => {
@@ -50,7 +50,7 @@ test('names that escape, are absolute, encoded, upper-case or malformed are NAME
     assert.equal(isValidRepositoryName(n), false, `accepted ${JSON.stringify(n)}`);
     assert.throws(
       () => assertRepositoryName(n),
-      (e: unknown) => isRegistryError(e) && e.code === 'NAME_INVALID' && e.status === 400,
+      (e: unknown) => isDomainError(e) && e.code === 'NAME_INVALID',
     );
   }
 });
@@ -67,7 +67,7 @@ test('tags follow [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}', () => {
   for (const t of ['latest', 'v1.0.0', 'V1', '_x', '1', 'a-b_c.d', 'A'.repeat(128)]) assert.ok(isValidTag(t), t);
   for (const t of ['', '.hidden', '-x', 'a/b', 'a:b', '..', 'a'.repeat(129), 'sha256:abc', 'a b', 'ä']) {
     assert.equal(isValidTag(t), false, `accepted ${JSON.stringify(t)}`);
-    assert.throws(() => assertTag(t), (e: unknown) => isRegistryError(e) && e.code === 'TAG_INVALID');
+    assert.throws(() => assertTag(t), (e: unknown) => isDomainError(e) && e.code === 'TAG_INVALID');
   }
 });
 

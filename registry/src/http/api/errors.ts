@@ -1,5 +1,6 @@
 import { ZodError, type z } from 'zod';
-import { isRegistryError, type ErrorCode } from '../../oci/errors.js';
+import { isDomainError, type DomainCode } from '../../errors.js';
+import { v2Status } from '../errors.js';
 import { OwnershipError } from '../../config/ownership.js';
 import { UserError } from '../../auth/user-service.js';
 import { ScanError } from '../../scan/scanner.js';
@@ -61,7 +62,7 @@ export function validationError(where: ApiIssue['in'], e: ZodError): ApiError {
   return new ApiError('validation_failed', `${where} ${first.field}: ${first.message}`, { field: first.field, issues });
 }
 
-const registryErrorIds: Partial<Record<ErrorCode, ApiErrorId>> = {
+const registryErrorIds: Partial<Record<DomainCode, ApiErrorId>> = {
   NAME_UNKNOWN: 'repository_not_found',
   MANIFEST_UNKNOWN: 'manifest_not_found',
   BLOB_UNKNOWN: 'not_found',
@@ -85,11 +86,12 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof UserError) {
     return new ApiError(e.kind === 'exists' ? 'conflict' : e.kind === 'not-found' ? 'user_not_found' : 'validation_failed', e.message);
   }
-  if (isRegistryError(e)) {
+  if (isDomainError(e)) {
     const id = registryErrorIds[e.code];
     if (id) return new ApiError(id, e.message);
     // Domain errors of other services (proxy, replication …) keep their status under a generic id.
-    return new ApiError(e.status >= 500 ? 'internal' : e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'validation_failed', e.message);
+    const status = v2Status[e.code];
+    return new ApiError(status >= 500 ? 'internal' : status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'validation_failed', e.message);
   }
   if (isDiskFull(e)) return new ApiError('storage_full', 'the data disk is full; nothing was changed');
   return new ApiError('internal', 'internal error');

@@ -8,7 +8,7 @@ import type { ProxyProject, ProxyProjectService } from '../../proxy/proxy-projec
 import type { ProxyMetrics } from '../../proxy/proxy-metrics.js';
 import type { UpstreamHealth } from '../../proxy/upstreams.js';
 import type { Meta } from '../../meta/index.js';
-import { isRegistryError } from '../../oci/errors.js';
+import { isDomainError } from '../../errors.js';
 
 /*
  * Proxy cache projects (issue 3): definitions, with what the GUI shows beside them — cache size against its
@@ -71,7 +71,7 @@ async function byLabel(c: Counter | undefined, label: string): Promise<Map<strin
 
 /** Domain refusals of the proxy service (exists already, unknown registry, mirror taken) as API errors. */
 function proxyApiError(e: unknown): unknown {
-  if (!isRegistryError(e)) return e;
+  if (!isDomainError(e)) return e;
   return new ApiError(e.code === 'NAME_UNKNOWN' ? 'validation_failed' : 'conflict', e.message);
 }
 

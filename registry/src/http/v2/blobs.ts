@@ -1,4 +1,4 @@
-import { RegistryError } from '../../oci/errors.js';
+import { DomainError } from '../../errors.js';
 import type { Ctx } from '../state.js';
 import { authorize } from '../authn.js';
 import type { V2Deps } from './deps.js';
@@ -16,7 +16,7 @@ export async function get(ctx: Ctx, deps: V2Deps, p: RouteParams): Promise<void>
   ctx.set('Cache-Control', 'max-age=31536000');
   const range = parseRange(ctx.get('range') || undefined, blob.size);
   if (range === 'unsatisfiable') {
-    throw new RegistryError('RANGE_INVALID', `range not satisfiable for a blob of ${blob.size} bytes`, undefined, {
+    throw new DomainError('RANGE_INVALID', `range not satisfiable for a blob of ${blob.size} bytes`, undefined, {
       'Content-Range': `bytes */${blob.size}`,
     });
   }

@@ -1,4 +1,4 @@
-import { RegistryError } from '../../oci/errors.js';
+import { DomainError } from '../../errors.js';
 import type { Page } from '../../registry/content-service.js';
 import type { Ctx } from '../state.js';
 
@@ -10,7 +10,7 @@ export function pageParams(ctx: Ctx): { n: number | undefined; last: string | un
   const last = Array.isArray(rawLast) ? rawLast[0] : rawLast;
   let n: number | undefined;
   if (nStr !== undefined && nStr !== '') {
-    if (!/^\d+$/.test(nStr)) throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, not ${nStr.slice(0, 20)}`);
+    if (!/^\d+$/.test(nStr)) throw new DomainError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, not ${nStr.slice(0, 20)}`);
     n = Number(nStr);
   }
   return { n, last: last || undefined };

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import { RegistryError } from '../../oci/errors.js';
+import { DomainError } from '../../errors.js';
 import type { PullThroughCache } from '../../proxy/pull-through.js';
 import type { Ctx } from '../state.js';
 import { authorize } from '../authn.js';
@@ -42,12 +42,12 @@ export async function proxyDispatch(ctx: Ctx, deps: V2Deps, proxy: PullThroughCa
     if (!detached) return false;
     await authorize(ctx, deps.auth, 'repository', p.name, ctx.method === 'DELETE' ? 'delete' : 'push');
     ctx.req.resume();
-    throw new RegistryError('DENIED', `${detached.project} was a proxy project of the config file and is detached: its cached images are read-only until an admin deletes the project`);
+    throw new DomainError('DENIED', `${detached.project} was a proxy project of the config file and is detached: its cached images are read-only until an admin deletes the project`);
   }
   if (write) {
     await authorize(ctx, deps.auth, 'repository', p.name, ctx.method === 'DELETE' ? 'delete' : 'push');
     ctx.req.resume();
-    throw new RegistryError('DENIED', `${t.proxy.project} is a proxy project of ${t.proxy.registry}: its content comes from upstream and cannot be pushed or deleted`);
+    throw new DomainError('DENIED', `${t.proxy.project} is a proxy project of ${t.proxy.registry}: its content comes from upstream and cannot be pushed or deleted`);
   }
   switch (routeId) {
     case 'manifests':
@@ -93,7 +93,7 @@ async function blob(ctx: Ctx, deps: V2Deps, proxy: PullThroughCache, p: RoutePar
   if (b.size !== undefined) ctx.set('Accept-Ranges', 'bytes');
   const range = b.size !== undefined ? parseRange(ctx.get('range') || undefined, b.size) : undefined;
   if (range === 'unsatisfiable') {
-    throw new RegistryError('RANGE_INVALID', `range not satisfiable for a blob of ${b.size} bytes`, undefined, { 'Content-Range': `bytes */${b.size}` });
+    throw new DomainError('RANGE_INVALID', `range not satisfiable for a blob of ${b.size} bytes`, undefined, { 'Content-Range': `bytes */${b.size}` });
   }
   if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${b.size}`);
   ctx.status = range ? 206 : 200;

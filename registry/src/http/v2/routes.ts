@@ -1,4 +1,4 @@
-import { RegistryError } from '../../oci/errors.js';
+import { DomainError } from '../../errors.js';
 import { assertRepositoryName } from '../../oci/reference.js';
 import type { Ctx } from '../state.js';
 import type { V2Deps } from './deps.js';
@@ -59,7 +59,7 @@ export function v2Middleware(deps: V2Deps) {
       const handler = route.methods[ctx.method];
       if (!handler) {
         ctx.set('Allow', Object.keys(route.methods).join(', '));
-        throw new RegistryError('UNSUPPORTED', `${ctx.method} is not supported on this endpoint`, undefined, {});
+        throw new DomainError('UNSUPPORTED', `${ctx.method} is not supported on this endpoint`, undefined, {});
       }
       const params: RouteParams = { name: m[1] ?? '', ref: m[2] ?? '' };
       if (route.id !== 'base' && route.id !== 'catalog') assertRepositoryName(params.name);
@@ -71,6 +71,6 @@ export function v2Middleware(deps: V2Deps) {
       return;
     }
     ctx.state.route = 'v2_unknown';
-    throw new RegistryError('NAME_INVALID', 'no such endpoint, or an invalid repository name in the path');
+    throw new DomainError('NAME_INVALID', 'no such endpoint, or an invalid repository name in the path');
   };
 }

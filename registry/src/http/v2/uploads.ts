@@ -1,4 +1,4 @@
-import { RegistryError } from '../../oci/errors.js';
+import { DomainError } from '../../errors.js';
 import { isValidRepositoryName } from '../../oci/reference.js';
 import type { AccessScope } from '../../auth/access.js';
 import { rangeHeader, uploadLocation, type Registry } from '../../registry/index.js';
@@ -53,7 +53,7 @@ export async function patch(ctx: Ctx, deps: V2Deps, p: RouteParams): Promise<voi
 export async function complete(ctx: Ctx, deps: V2Deps, p: RouteParams): Promise<void> {
   await authorize(ctx, deps.auth, 'repository', p.name, 'push');
   const digest = queryOne(ctx, 'digest');
-  if (digest === undefined) throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to finish an upload');
+  if (digest === undefined) throw new DomainError('DIGEST_INVALID', 'the digest query parameter is required to finish an upload');
   const body = hasBody(ctx.req) ? ctx.req : undefined;
   const d = await completeUpload(deps.registry, p, digest, body, ctx);
   blobCreated(ctx, p.name, d);
@@ -92,10 +92,10 @@ function chunkOptions(ctx: Ctx): ChunkOptions {
   if (cr) {
     // `start-end` per the spec; `bytes start-end/total` and `bytes=start-end` from other clients
     const m = /^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/.exec(cr.trim());
-    if (!m) throw new RegistryError('RANGE_INVALID', `malformed Content-Range: ${cr.slice(0, 100)}`);
+    if (!m) throw new DomainError('RANGE_INVALID', `malformed Content-Range: ${cr.slice(0, 100)}`);
     opts.rangeStart = Number(m[1]);
     opts.rangeEnd = Number(m[2]);
-    if (opts.rangeEnd < opts.rangeStart) throw new RegistryError('RANGE_INVALID', 'Content-Range end is before its start');
+    if (opts.rangeEnd < opts.rangeStart) throw new DomainError('RANGE_INVALID', 'Content-Range end is before its start');
   }
   return opts;
 }
