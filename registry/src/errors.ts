@@ -31,6 +31,13 @@ export const domainCodes = [
   'STORAGE_FULL',
   'UPSTREAM_UNAVAILABLE',
   'UNKNOWN',
+  // General codes for the other services (admin API, CLI, transfer, replication, policies …).
+  'INVALID', // the request is malformed or names something impossible (the message names the field)
+  'NOT_FOUND', // a named object (project, user, rule, registry …) does not exist
+  'CONFLICT', // it exists already, or its state forbids the change (config-owned, running, in use)
+  'TOO_LARGE', // more bytes than a limit allows
+  'UNPROCESSABLE', // well-formed but cannot be processed (an unreadable layer, a corrupt archive entry)
+  'UNAVAILABLE', // a local facility is not there or not ready (no vulnerability DB, a tool missing)
 ] as const;
 
 export type DomainCode = (typeof domainCodes)[number];
@@ -57,6 +64,12 @@ const defaultMessages: Record<DomainCode, string> = {
   STORAGE_FULL: 'insufficient storage',
   UPSTREAM_UNAVAILABLE: 'upstream registry unavailable',
   UNKNOWN: 'unknown error',
+  INVALID: 'invalid request',
+  NOT_FOUND: 'not found',
+  CONFLICT: 'conflict',
+  TOO_LARGE: 'too large',
+  UNPROCESSABLE: 'cannot be processed',
+  UNAVAILABLE: 'unavailable',
 };
 
 export class DomainError extends Error {

@@ -30,6 +30,12 @@ export const v2Status: Record<DomainCode, number> = {
   STORAGE_FULL: 507,
   UPSTREAM_UNAVAILABLE: 502,
   UNKNOWN: 500,
+  INVALID: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_LARGE: 413,
+  UNPROCESSABLE: 422,
+  UNAVAILABLE: 503,
 };
 
 /** Renders any error in the distribution spec's envelope: `{"errors":[{"code","message","detail"}]}`. */

@@ -74,6 +74,12 @@ const registryErrorIds: Partial<Record<DomainCode, ApiErrorId>> = {
   TOOMANYREQUESTS: 'rate_limited',
   STORAGE_FULL: 'storage_full',
   UNSUPPORTED: 'method_not_allowed',
+  INVALID: 'validation_failed',
+  NOT_FOUND: 'not_found',
+  CONFLICT: 'conflict',
+  TOO_LARGE: 'payload_too_large',
+  UNPROCESSABLE: 'scan_failed',
+  UNAVAILABLE: 'unavailable',
 };
 
 export function toApiError(e: unknown): ApiError {
